@@ -1,0 +1,42 @@
+# askreport: `make serve` sets everything up and serves; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INDEX_DIR ?= $(or $(ASKREPORT_INDEX_DIR),var/index)
+
+.PHONY: install serve index test lint typecheck check clean
+
+install: $(STAMP)
+
+# torch is installed first and pinned: 2.13.0 is the CPU build; an unpinned torch pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(INDEX_DIR)/CURRENT: | $(STAMP)
+	$(BIN)/askreport index --index $(INDEX_DIR)
+
+index: $(STAMP)
+	$(BIN)/askreport index --index $(INDEX_DIR)
+
+serve: $(STAMP) $(INDEX_DIR)/CURRENT
+	$(BIN)/askreport serve --index $(INDEX_DIR)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

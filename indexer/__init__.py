@@ -1,0 +1,73 @@
+"""askreport's indexing library: load, chunk, embed, store and search documents.
+
+The server and the CLI use only what this module exports.
+"""
+
+from indexer.builder import BuildSummary, build_index, chunk_hash, embed_all
+from indexer.chunking import ChunkerSettings, chunk_document, embed_text
+from indexer.embedding import (
+    BUNDLED_MODEL_NAME,
+    Embedder,
+    SentenceTransformerEmbedder,
+    bundled_model_path,
+    normalise,
+)
+from indexer.errors import (
+    AskreportError,
+    CorpusNotFoundError,
+    DocumentNotFoundError,
+    EmptyCorpusError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    ModelLoadError,
+    UnreadableFileError,
+)
+from indexer.generations import current_dir, current_name
+from indexer.index import IndexGeneration, open_current, open_generation
+from indexer.loaders import CorpusLoad, load_corpus, load_document
+from indexer.manifest import Manifest
+from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile
+from indexer.search import search
+
+__all__ = [
+    "BUNDLED_MODEL_NAME",
+    "AskreportError",
+    "Block",
+    "BlockKind",
+    "BuildSummary",
+    "Chunk",
+    "ChunkerSettings",
+    "Citation",
+    "CorpusLoad",
+    "CorpusNotFoundError",
+    "Document",
+    "DocumentNotFoundError",
+    "Embedder",
+    "EmptyCorpusError",
+    "Hit",
+    "IndexCorruptError",
+    "IndexGeneration",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "Manifest",
+    "ModelLoadError",
+    "Section",
+    "SentenceTransformerEmbedder",
+    "SkippedFile",
+    "UnreadableFileError",
+    "build_index",
+    "bundled_model_path",
+    "chunk_document",
+    "chunk_hash",
+    "current_dir",
+    "current_name",
+    "embed_all",
+    "embed_text",
+    "load_corpus",
+    "load_document",
+    "normalise",
+    "open_current",
+    "open_generation",
+    "search",
+]

@@ -1,0 +1,142 @@
+"""Cut documents into passages that follow their structure and fit the model's window.
+
+A chunk never crosses a section boundary. A section's first chunk starts at its
+heading, so the heading is part of the quote. Consecutive blocks merge while the
+chunk is still small; a block too long for the window is cut at sentence ends,
+and a sentence too long for it at word ends.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from indexer.models import Block, BlockKind, Chunk, Document, Section
+
+TokenCounter = Callable[[str], int]
+
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+[\"'\u201d\u2019)\]\u00b9\u00b2\u00b3\u2070-\u2079]*|\n|$)")
+_WORD = re.compile(r"\S+")
+PATH_SEPARATOR = " > "
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    """How passages are cut: `max_tokens` is the model window, `min_tokens` the merge threshold."""
+
+    max_tokens: int = 256
+    min_tokens: int = 64
+
+
+def embed_text(section_path: tuple[str, ...], passage: str) -> str:
+    """The text the model embeds: the section path on one line, then the passage."""
+    if not section_path:
+        return passage
+    return PATH_SEPARATOR.join(section_path) + "\n" + passage
+
+
+def chunk_document(
+    doc: Document, count_tokens: TokenCounter, settings: ChunkerSettings | None = None
+) -> list[Chunk]:
+    """Chunk a document section by section."""
+    settings = settings or ChunkerSettings()
+    chunks: list[Chunk] = []
+    for section in doc.sections:
+        blocks = [b for b in doc.blocks if b.section == section.ordinal]
+        chunks.extend(_chunk_section(doc, section, blocks, count_tokens, settings))
+    return chunks
+
+
+def _chunk_section(
+    doc: Document,
+    section: Section,
+    blocks: list[Block],
+    count_tokens: TokenCounter,
+    settings: ChunkerSettings,
+) -> Iterator[Chunk]:
+    if all(b.kind is BlockKind.HEADING for b in blocks):
+        return
+
+    def tokens(start: int, end: int) -> int:
+        return count_tokens(embed_text(section.path, doc.text[start:end]))
+
+    units = _units(doc.text, blocks, tokens, settings.max_tokens)
+    for start, end in _merge(units, tokens, settings):
+        yield Chunk(
+            document_id=doc.id,
+            section=section.ordinal,
+            section_path=section.path,
+            start=start,
+            end=end,
+            text=doc.text[start:end],
+            embed_text=embed_text(section.path, doc.text[start:end]),
+        )
+
+
+def _units(
+    text: str, blocks: list[Block], tokens: Callable[[int, int], int], limit: int
+) -> list[tuple[int, int, bool]]:
+    """(start, end, sticky) spans that each fit the window; a sticky span must join the next."""
+    units: list[tuple[int, int, bool]] = []
+    for block in blocks:
+        sticky = block.kind is BlockKind.HEADING
+        if tokens(block.start, block.end) <= limit:
+            units.append((block.start, block.end, sticky))
+            continue
+        units.extend((s, e, False) for s, e in _split_long(text, block.start, block.end, tokens, limit))
+    return units
+
+
+def _split_long(
+    text: str, start: int, end: int, tokens: Callable[[int, int], int], limit: int
+) -> list[tuple[int, int]]:
+    pieces = [m.span() for m in _SENTENCE.finditer(text, start, end) if text[m.start() : m.end()].strip()]
+    spans: list[tuple[int, int]] = []
+    for s, e in pieces:
+        s, e = _trim(text, s, e)
+        if tokens(s, e) <= limit:
+            spans.append((s, e))
+        else:
+            spans.extend(_pack([m.span() for m in _WORD.finditer(text, s, e)], tokens, limit))
+    return _pack(spans, tokens, limit)
+
+
+def _pack(
+    spans: list[tuple[int, int]], tokens: Callable[[int, int], int], limit: int
+) -> list[tuple[int, int]]:
+    """Greedily join neighbouring spans while the joined span fits the window."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and tokens(out[-1][0], e) <= limit:
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _merge(
+    units: list[tuple[int, int, bool]], tokens: Callable[[int, int], int], settings: ChunkerSettings
+) -> list[tuple[int, int]]:
+    """Join a unit to the chunk before it while that chunk is sticky or still small."""
+    out: list[tuple[int, int]] = []
+    sticky = False
+    for start, end, unit_sticky in units:
+        if out:
+            prev_start, _ = out[-1]
+            small = tokens(*out[-1]) < settings.min_tokens or tokens(start, end) < settings.min_tokens
+            if (sticky or small) and tokens(prev_start, end) <= settings.max_tokens:
+                out[-1] = (prev_start, end)
+                sticky = unit_sticky
+                continue
+        out.append((start, end))
+        sticky = unit_sticky
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -1,0 +1,43 @@
+"""Named errors raised by the indexer library.
+
+Every message names the offending value and says how to fix it; the CLI and the
+server turn these into an exit code or an HTTP status without rewording them.
+"""
+
+from __future__ import annotations
+
+
+class AskreportError(Exception):
+    """Base class of every error askreport raises on purpose."""
+
+
+class CorpusNotFoundError(AskreportError):
+    """The corpus directory does not exist or is not a directory."""
+
+
+class EmptyCorpusError(AskreportError):
+    """The corpus holds no document that could be indexed."""
+
+
+class UnreadableFileError(AskreportError):
+    """A corpus file cannot be turned into a document (the build skips it)."""
+
+
+class IndexNotFoundError(AskreportError):
+    """No published index generation exists at the configured location."""
+
+
+class IndexCorruptError(AskreportError):
+    """An index generation is incomplete or its parts disagree with each other."""
+
+
+class IndexMismatchError(AskreportError):
+    """An index was built with settings that differ from the configured ones."""
+
+
+class ModelLoadError(AskreportError):
+    """The embedding model cannot be loaded from the configured path."""
+
+
+class DocumentNotFoundError(AskreportError):
+    """No document with the requested id exists in the index."""

@@ -1,0 +1,60 @@
+"""Open a published generation and check that its parts agree with each other and the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from indexer.errors import IndexCorruptError
+from indexer.generations import current_dir
+from indexer.manifest import Manifest, check_model, read_manifest
+from indexer.store import Store
+from indexer.vectors import VECTORS_FILE, read_vectors
+
+STORE_FILE = "chunks.sqlite3"
+
+
+@dataclass(frozen=True)
+class IndexGeneration:
+    """A loaded generation: its manifest, FAISS vectors and SQLite store."""
+
+    path: Path
+    manifest: Manifest
+    vectors: Any
+    store: Store
+    titles: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return self.manifest.generation
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_generation(path: Path, model_name: str | None = None, dim: int | None = None) -> IndexGeneration:
+    """Load a generation directory; with a model name and dim, refuse a mismatch."""
+    manifest = read_manifest(path)
+    if model_name is not None and dim is not None:
+        check_model(manifest, path, model_name, dim)
+    for part in (VECTORS_FILE, STORE_FILE):
+        if not (path / part).is_file():
+            raise IndexCorruptError(
+                f"{path} has no {part}: run `askreport index --full` to rebuild the index"
+            )
+    vectors = read_vectors(path / VECTORS_FILE)
+    store = Store(path / STORE_FILE)
+    rows = store.chunk_count()
+    if vectors.ntotal != rows or rows != manifest.chunk_count:
+        store.close()
+        raise IndexCorruptError(
+            f"{path} is inconsistent: {vectors.ntotal} vectors, {rows} chunk rows, manifest says "
+            f"{manifest.chunk_count}: run `askreport index --full` to rebuild the index"
+        )
+    return IndexGeneration(path, manifest, vectors, store, store.titles())
+
+
+def open_current(root: Path, model_name: str | None = None, dim: int | None = None) -> IndexGeneration:
+    """Load the generation that `root/CURRENT` points at."""
+    return open_generation(current_dir(root), model_name, dim)

@@ -1,0 +1,93 @@
+"""The manifest of an index generation: what it holds and how it was built."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from indexer.chunking import ChunkerSettings
+from indexer.errors import IndexCorruptError, IndexMismatchError
+from indexer.models import SkippedFile
+
+FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """A document's fingerprint in the manifest."""
+
+    id: str
+    title: str
+    content_hash: str
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Describes one generation; written last, so a generation with a manifest is complete."""
+
+    generation: str
+    built_at: str
+    model_name: str
+    model_dim: int
+    chunker: ChunkerSettings
+    index_type: str
+    chunk_count: int
+    documents: tuple[DocumentEntry, ...]
+    skipped: tuple[SkippedFile, ...]
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["counts"] = {
+            "documents": len(self.documents),
+            "chunks": self.chunk_count,
+            "skipped": len(self.skipped),
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data: dict[str, Any] = json.loads(text)
+        return cls(
+            generation=data["generation"],
+            built_at=data["built_at"],
+            model_name=data["model_name"],
+            model_dim=int(data["model_dim"]),
+            chunker=ChunkerSettings(**data["chunker"]),
+            index_type=data["index_type"],
+            chunk_count=int(data["chunk_count"]),
+            documents=tuple(DocumentEntry(**d) for d in data["documents"]),
+            skipped=tuple(SkippedFile(**s) for s in data["skipped"]),
+            format_version=int(data["format_version"]),
+        )
+
+
+def read_manifest(generation_dir: Path) -> Manifest:
+    """Read and parse a generation's manifest; IndexCorruptError if missing or unreadable."""
+    path = generation_dir / MANIFEST_FILE
+    try:
+        manifest = Manifest.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorruptError(
+            f"cannot read {path} ({exc}): run `askreport index --full` to rebuild the index"
+        ) from exc
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index at {generation_dir} has format version {manifest.format_version}, this "
+            f"askreport reads version {FORMAT_VERSION}: run `askreport index` to rebuild it"
+        )
+    return manifest
+
+
+def check_model(manifest: Manifest, generation_dir: Path, model_name: str, dim: int) -> None:
+    """Refuse an index built with another model than the configured one."""
+    if (manifest.model_name, manifest.model_dim) != (model_name, dim):
+        raise IndexMismatchError(
+            f"index at {generation_dir} was built with model {manifest.model_name} "
+            f"(dimension {manifest.model_dim}); the configuration uses {model_name} "
+            f"(dimension {dim}): run `askreport index` to rebuild it with the configured model"
+        )

@@ -1,0 +1,102 @@
+"""Value types shared by the indexer: documents, their structure, chunks and hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class BlockKind(str, Enum):
+    """What a block of canonical text is."""
+
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    TABLE = "table"
+    LIST = "list"
+    FOOTNOTE = "footnote"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural unit of a document: `text[start:end]` of its canonical text."""
+
+    kind: BlockKind
+    start: int
+    end: int
+    section: int
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the text under it, up to the next heading of the same or a higher level.
+
+    `path` holds the headings from the outermost down to this one; the root section,
+    which holds text before the first heading, has an empty path.
+    """
+
+    ordinal: int
+    path: tuple[str, ...]
+    level: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A corpus file turned into canonical text with its structure."""
+
+    id: str
+    title: str
+    source: str
+    text: str
+    sections: tuple[Section, ...]
+    blocks: tuple[Block, ...]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document: `document.text[start:end] == text`.
+
+    `embed_text` is what the model sees (section path, then the passage).
+    """
+
+    document_id: str
+    section: int
+    section_path: tuple[str, ...]
+    start: int
+    end: int
+    text: str
+    embed_text: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage comes from, precisely enough for a reader to check it."""
+
+    document: str
+    title: str
+    section: tuple[str, ...]
+    page: int | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage with its score and citation."""
+
+    rank: int
+    score: float
+    chunk_id: int
+    text: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A corpus file that the build left out, and why."""
+
+    path: str
+    reason: str

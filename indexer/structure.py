@@ -1,0 +1,190 @@
+"""Turn raw text into canonical text with blocks and sections.
+
+Plain-text reports carry their structure in layout only: short title-like lines
+are headings, tab-separated lines are table rows (and rows whose tab was lost
+still start with a label seen in other rows), lines starting with a superscript
+number are footnotes, and a paragraph cut by a page break continues with a
+lower-case word after the break. Markdown `#` headings are honoured as given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from indexer.canonical import clean_line, markdown_heading, split_paragraphs
+from indexer.models import Block, BlockKind, Section
+
+_FOOTNOTE = re.compile(r"^[\u00b9\u00b2\u00b3\u2070-\u2079]+\s")
+_BULLET = re.compile(r"^(?:[-*+\u2022]|\d{1,3}[.)])\s")
+_SENTENCE_END = tuple(".!?:;,)]\"'\u201d\u2019")
+_TITLE_END = tuple(".!?:;,")
+_MAX_HEADING_WORDS = 18
+_MAX_HEADING_CHARS = 150
+
+
+@dataclass
+class _Para:
+    kind: BlockKind
+    lines: list[str]
+    level: int = 0
+    joined_with_next: bool = field(default=False)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Canonical text of a document with its blocks and sections."""
+
+    text: str
+    blocks: tuple[Block, ...]
+    sections: tuple[Section, ...]
+
+
+def parse(raw: str) -> Structure:
+    """Parse raw document text into canonical text, blocks and sections."""
+    paras = _paragraphs(raw)
+    explicit_headings = any(p.kind is BlockKind.HEADING for p in paras)
+    _mark_footnotes_lists_tables(paras)
+    paras = _rejoin_split_paragraphs(paras)
+    if not explicit_headings:
+        _mark_plain_headings(paras)
+    return _assemble(paras)
+
+
+def _paragraphs(raw: str) -> list[_Para]:
+    paras: list[_Para] = []
+    for raw_lines in split_paragraphs(raw):
+        body: list[str] = []
+        for line in raw_lines:
+            heading = markdown_heading(line)
+            if heading is None:
+                cleaned = clean_line(line)
+                if cleaned:
+                    body.append(cleaned)
+                continue
+            if body:
+                paras.append(_Para(BlockKind.PARAGRAPH, body))
+                body = []
+            title = clean_line(heading[1])
+            if title:
+                paras.append(_Para(BlockKind.HEADING, [title], level=heading[0]))
+        if body:
+            paras.append(_Para(BlockKind.PARAGRAPH, body))
+    return paras
+
+
+def _mark_footnotes_lists_tables(paras: list[_Para]) -> None:
+    labels: set[str] = set()
+    for p in paras:
+        if p.kind is not BlockKind.PARAGRAPH:
+            continue
+        if _FOOTNOTE.match(p.lines[0]):
+            p.kind = BlockKind.FOOTNOTE
+        elif all(_BULLET.match(line) for line in p.lines):
+            p.kind = BlockKind.LIST
+        elif all("\t" in line for line in p.lines):
+            p.kind = BlockKind.TABLE
+            labels.update(line.split("\t", 1)[0] for line in p.lines)
+    for p in paras:
+        if p.kind is BlockKind.PARAGRAPH and len(p.lines) == 1:
+            label = _row_label(p.lines[0], labels)
+            if label is not None:
+                p.kind = BlockKind.TABLE
+                p.lines = [label + "\t" + p.lines[0][len(label) + 1 :]]
+
+
+def _row_label(line: str, labels: set[str]) -> str | None:
+    """The table label a tab-less row starts with, if any (longest match wins)."""
+    matches = [lab for lab in labels if line.startswith(lab + " ") and len(line) > len(lab) + 1]
+    return max(matches, key=len) if matches else None
+
+
+def _continues(first: _Para, second: _Para) -> bool:
+    """Whether `second` is the rest of `first`, cut off by a page break."""
+    if first.kind is not BlockKind.PARAGRAPH or second.kind is not BlockKind.PARAGRAPH:
+        return False
+    head = second.lines[0][:1]
+    return not first.lines[-1].endswith(_SENTENCE_END) and (head.islower() or head.isdigit())
+
+
+def _rejoin_split_paragraphs(paras: list[_Para]) -> list[_Para]:
+    """Join paragraphs split by a page break; footnotes in between move after them."""
+    out: list[_Para] = []
+    i = 0
+    while i < len(paras):
+        current = paras[i]
+        i += 1
+        held: list[_Para] = []
+        while True:
+            j = i
+            while j < len(paras) and paras[j].kind is BlockKind.FOOTNOTE:
+                j += 1
+            if j >= len(paras) or not _continues(current, paras[j]):
+                break
+            held.extend(paras[i:j])
+            nxt = paras[j]
+            merged = current.lines[:-1] + [current.lines[-1] + " " + nxt.lines[0]] + nxt.lines[1:]
+            current = _Para(BlockKind.PARAGRAPH, merged)
+            i = j + 1
+        out.append(current)
+        out.extend(held)
+    return out
+
+
+def _is_title_like(line: str) -> bool:
+    words = line.split()
+    return (
+        0 < len(words) <= _MAX_HEADING_WORDS
+        and len(line) <= _MAX_HEADING_CHARS
+        and (line[0].isupper() or line[0].isdigit())
+        and not line.endswith(_TITLE_END)
+        and "\t" not in line
+    )
+
+
+def _mark_plain_headings(paras: list[_Para]) -> None:
+    """Mark title-like lines as headings: 1 for a leading title, 3 above a table, else 2."""
+    for i, p in enumerate(paras[:-1]):
+        if p.kind is not BlockKind.PARAGRAPH or len(p.lines) != 1 or not _is_title_like(p.lines[0]):
+            continue
+        p.kind = BlockKind.HEADING
+        if i == 0:
+            p.level = 1
+        elif paras[i + 1].kind is BlockKind.TABLE:
+            p.level = 3
+        else:
+            p.level = 2
+
+
+def _assemble(paras: list[_Para]) -> Structure:
+    parts: list[str] = []
+    blocks: list[Block] = []
+    sections: list[Section] = []
+    heads: list[tuple[int, str]] = []  # (level, title) of the open headings
+    current = Section(0, (), 0, 0, 0)
+    pos = 0
+    for p in paras:
+        text = p.text
+        if p.kind is BlockKind.HEADING:
+            _close(current, blocks, sections)
+            while heads and heads[-1][0] >= p.level:
+                heads.pop()
+            heads.append((p.level, text))
+            current = Section(len(sections), tuple(h[1] for h in heads), p.level, pos, pos)
+        blocks.append(Block(p.kind, pos, pos + len(text), current.ordinal))
+        parts.append(text)
+        pos += len(text) + 2
+    _close(current, blocks, sections)
+    return Structure("\n\n".join(parts), tuple(blocks), tuple(sections))
+
+
+def _close(section: Section, blocks: list[Block], sections: list[Section]) -> None:
+    """Record `section`, ending at its last block; an empty root section is dropped."""
+    own = [b for b in blocks if b.section == section.ordinal]
+    if not own:
+        return
+    sections.append(replace(section, end=own[-1].end))

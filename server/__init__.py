@@ -1,0 +1,1 @@
+"""askreport's HTTP server and command line, built on the `indexer` library."""

@@ -1,0 +1,114 @@
+"""JSON routes under /api."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from indexer import Hit, IndexGeneration
+from server.engine import Answer, Engine
+from server.schemas import (
+    AskRequest,
+    AskResponse,
+    CitationOut,
+    DocumentList,
+    DocumentOut,
+    DocumentSummary,
+    HealthOut,
+    IndexRef,
+    PassageOut,
+    SearchParams,
+    SectionOut,
+)
+
+router = APIRouter(prefix="/api")
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def source_url(document: str, start: int, end: int) -> str:
+    """The page that shows a document with the span [start, end) highlighted."""
+    return f"/documents/{quote(document, safe='')}?start={start}&end={end}"
+
+
+def index_ref(generation: IndexGeneration) -> IndexRef:
+    return IndexRef(generation=generation.name, built_at=generation.manifest.built_at)
+
+
+def passage_out(hit: Hit) -> PassageOut:
+    c = hit.citation
+    citation = CitationOut(
+        document=c.document,
+        title=c.title,
+        section=list(c.section),
+        page=c.page,
+        start=c.start,
+        end=c.end,
+        url=source_url(c.document, c.start, c.end),
+    )
+    return PassageOut(rank=hit.rank, score=round(hit.score, 6), text=hit.text, citation=citation)
+
+
+def answer_out(answer: Answer) -> AskResponse:
+    return AskResponse(
+        question=answer.question,
+        query=answer.query,
+        found=True,
+        passages=[passage_out(h) for h in answer.hits],
+        index=index_ref(answer.generation),
+        took_ms=round(answer.took_ms, 2),
+    )
+
+
+@router.post("/ask", summary="Answer a question with cited passages")
+def ask(body: AskRequest, engine: EngineDep) -> AskResponse:
+    return answer_out(engine.ask(body.question, body.k))
+
+
+@router.get("/search", summary="Search-box variant of /api/ask")
+def search(params: Annotated[SearchParams, Query()], engine: EngineDep) -> AskResponse:
+    return answer_out(engine.ask(params.q, params.k))
+
+
+@router.get("/documents", summary="List the indexed documents")
+def documents(engine: EngineDep) -> DocumentList:
+    generation = engine.generation()
+    entries = {d.id: d for d in generation.manifest.documents}
+    summaries = [
+        DocumentSummary(
+            id=info.id,
+            title=info.title,
+            characters=info.characters,
+            sections=info.sections,
+            chunks=entries[info.id].chunks,
+            content_hash=entries[info.id].content_hash,
+        )
+        for info in generation.store.document_infos()
+    ]
+    return DocumentList(documents=summaries, index=index_ref(generation))
+
+
+@router.get("/documents/{document_id}", summary="A document's canonical text and sections")
+def document(document_id: str, engine: EngineDep) -> DocumentOut:
+    generation = engine.generation()
+    doc = generation.store.document(document_id)
+    sections = [SectionOut(path=list(s.path), level=s.level, start=s.start, end=s.end) for s in doc.sections]
+    return DocumentOut(
+        id=doc.id, title=doc.title, text=doc.text, sections=sections, index=index_ref(generation)
+    )
+
+
+@router.get("/health", summary="Liveness and index status")
+def health(engine: EngineDep) -> HealthOut:
+    loaded = engine.loaded
+    return HealthOut(
+        status="ok", index_loaded=loaded is not None, generation=loaded.name if loaded else None
+    )

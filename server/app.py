@@ -1,0 +1,44 @@
+"""The FastAPI application: `create_app(settings)` builds it, the lifespan loads model and index."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from indexer import Embedder, SentenceTransformerEmbedder
+from server import api, errors, pages
+from server.engine import Engine
+from server.settings import Settings
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
+    """Build the app. Nothing is loaded until the lifespan starts.
+
+    `embedder` lets a caller that already holds a loaded model (tests, benchmarks) share it.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        model = embedder or SentenceTransformerEmbedder(settings.model_path())
+        engine = Engine(settings.index_dir, model)
+        engine.try_load()
+        app.state.engine = engine
+        yield
+        engine.close()
+
+    app = FastAPI(
+        title="askreport",
+        version=VERSION,
+        description="Ask questions about your reports; get back the best passages with citations.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.register(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,169 @@
+"""The `askreport` command: index, ask, serve, info."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from server.settings import Settings
+
+app = typer.Typer(
+    name="askreport",
+    help="Ask questions about your reports; get back the best passages with citations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+IndexOpt = Annotated[
+    Path | None,
+    typer.Option("--index", help="Index directory [env ASKREPORT_INDEX_DIR, default var/index]."),
+]
+CorpusOpt = Annotated[
+    Path | None,
+    typer.Option("--corpus", help="Corpus directory [env ASKREPORT_CORPUS_DIR, default corpus]."),
+]
+
+
+def _settings(**overrides: Any) -> Settings:
+    settings = Settings()
+    return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _library_errors() -> Iterator[None]:
+    """Turn library errors into a message on stderr and exit status 1."""
+    from indexer import AskreportError
+
+    try:
+        yield
+    except AskreportError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _progress_bar(desc: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    from tqdm import tqdm
+
+    bar: tqdm[Any] | None = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=desc, unit="chunk", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    def close() -> None:
+        if bar is not None:
+            bar.close()
+
+    return update, close
+
+
+@app.command()
+def index(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
+    """Build a new index generation from the corpus and publish it."""
+    from indexer import SentenceTransformerEmbedder, build_index
+
+    settings = _settings(corpus_dir=corpus, index_dir=index)
+    with _library_errors():
+        embedder = SentenceTransformerEmbedder(settings.model_path())
+        update, close = _progress_bar("embedding")
+        try:
+            summary = build_index(settings.corpus_dir, settings.index_dir, embedder, progress=update)
+        finally:
+            close()
+    for skipped in summary.skipped:
+        typer.secho(f"warning: skipped {skipped.path}: {skipped.reason}", err=True, fg=typer.colors.YELLOW)
+    typer.echo(
+        f"indexed {summary.documents} documents into {summary.chunks} chunks "
+        f"({len(summary.skipped)} files skipped) in {summary.seconds:.1f} s"
+    )
+    typer.echo(f"generation {summary.generation} is now current ({summary.path})")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain language.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many passages to return.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Print the passages that best answer QUESTION, with their citations."""
+    from indexer import SentenceTransformerEmbedder
+    from server.api import answer_out
+    from server.engine import Engine
+
+    if not question.strip():
+        raise _fail("the question is empty: pass it as text, e.g. askreport ask \"What is MIEUX?\"", 2)
+    settings = _settings(index_dir=index)
+    with _library_errors():
+        engine = Engine(settings.index_dir, SentenceTransformerEmbedder(settings.model_path()))
+        response = answer_out(engine.ask(question, k))
+    if as_json:
+        typer.echo(response.model_dump_json(indent=2))
+        return
+    for p in response.passages:
+        c = p.citation
+        where = " › ".join(c.section) or "(no section)"
+        page = f", page {c.page}" if c.page is not None else ""
+        typer.secho(f"[{p.rank}] {c.title} — {where}{page} [{c.start}:{c.end}] score {p.score:.3f}", bold=True)
+        typer.echo(p.text.strip() + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [env ASKREPORT_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [env ASKREPORT_PORT].")] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Serve the HTTP API, the demo page and the OpenAPI docs (/docs)."""
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = _settings(host=host, port=port, index_dir=index)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+@app.command()
+def info(
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+) -> None:
+    """Show the current index generation: model, counts, documents and skipped files."""
+    from indexer import current_dir
+    from indexer.manifest import read_manifest
+
+    settings = _settings(index_dir=index)
+    with _library_errors():
+        path = current_dir(settings.index_dir)
+        manifest = read_manifest(path)
+    if as_json:
+        typer.echo(manifest.to_json(), nl=False)
+        return
+    typer.echo(f"index:      {settings.index_dir}")
+    typer.echo(f"generation: {manifest.generation} (built {manifest.built_at})")
+    typer.echo(f"model:      {manifest.model_name} (dimension {manifest.model_dim})")
+    typer.echo(f"vectors:    {manifest.index_type}")
+    typer.echo(f"documents:  {len(manifest.documents)}   chunks: {manifest.chunk_count}")
+    for d in manifest.documents:
+        typer.echo(f"  {d.id}: {d.chunks} chunks, sha256 {d.content_hash[:12]}")
+    for s in manifest.skipped:
+        typer.echo(f"  skipped {s.path}: {s.reason}")
+
+
+def main() -> None:
+    """Entry point of the `askreport` console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

@@ -1,0 +1,95 @@
+"""HTML pages: the demo page and the source view that shows a cited span in its document."""
+
+from __future__ import annotations
+
+from html import escape
+from importlib import resources
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse
+
+from indexer import Document
+from server.api import EngineDep
+
+router = APIRouter(include_in_schema=False)
+
+_STYLE = """
+body{font:16px/1.6 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+header{background:#1f3a5f;color:#fff;padding:.8rem 1.5rem}
+header a{color:#cfe0ff}
+main{max-width:48rem;margin:1.5rem auto;padding:0 1rem}
+.doc{white-space:pre-wrap;tab-size:4;background:#fff;padding:1.5rem;border-radius:6px;
+box-shadow:0 1px 3px rgba(0,0,0,.12)}
+mark{background:#ffe58a;padding:.1em 0;scroll-margin:30vh}
+.crumbs{color:#555;font-size:.9rem}
+"""
+
+
+def _static(name: str) -> str:
+    return resources.files("server").joinpath("static", name).read_text(encoding="utf-8")
+
+
+@router.get("/", response_class=HTMLResponse)
+def demo_page() -> str:
+    return _static("demo.html")
+
+
+def _check_span(doc: Document, start: int | None, end: int | None) -> tuple[int, int] | None:
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise HTTPException(422, detail="give both start and end, or neither")
+    if not 0 <= start <= end <= len(doc.text):
+        raise HTTPException(
+            422,
+            detail=f"start and end must satisfy 0 <= start <= end <= {len(doc.text)} "
+            f"(the document's length); got start={start}, end={end}",
+        )
+    return start, end
+
+
+def _section_of(doc: Document, start: int) -> tuple[str, ...]:
+    inside = [s for s in doc.sections if s.start <= start <= s.end]
+    return inside[-1].path if inside else ()
+
+
+def render_document(doc: Document, span: tuple[int, int] | None) -> str:
+    """The document as HTML-escaped text, the cited span in a <mark> scrolled into view."""
+    if span is None:
+        body = escape(doc.text)
+        crumbs = ""
+    else:
+        start, end = span
+        body = (
+            escape(doc.text[:start])
+            + '<mark id="cited">'
+            + escape(doc.text[start:end])
+            + "</mark>"
+            + escape(doc.text[end:])
+        )
+        path = " › ".join(_section_of(doc, start))
+        crumbs = f'<p class="crumbs">Cited from: {escape(path)} (characters {start}–{end})</p>'
+    title = escape(doc.title)
+    scroll = (
+        "<script>const m=document.getElementById('cited');"
+        "if(m){m.scrollIntoView({block:'center'});}</script>"
+    )
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{title} · askreport</title><style>{_STYLE}</style></head><body>"
+        f'<header><a href="/">askreport</a> · {title}</header><main><h1>{title}</h1>{crumbs}'
+        f'<div class="doc">{body}</div></main>{scroll}</body></html>'
+    )
+
+
+@router.get("/documents/{document_id}", response_class=HTMLResponse)
+def document_page(
+    document_id: str,
+    engine: EngineDep,
+    start: Annotated[int | None, Query(ge=0)] = None,
+    end: Annotated[int | None, Query(ge=0)] = None,
+) -> str:
+    doc = engine.generation().store.document(document_id)
+    return render_document(doc, _check_span(doc, start, end))

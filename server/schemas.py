@@ -1,0 +1,122 @@
+"""Pydantic models of the HTTP API, named by role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
+
+MAX_QUESTION_CHARS = 1000
+MAX_K = 50
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace; send the question as text")
+    return value
+
+
+Question = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question, in plain language."),
+    AfterValidator(_not_blank),
+]
+TopK = Annotated[int, Field(ge=1, le=MAX_K, description="How many passages to return (1-50).")]
+
+
+class AskRequest(BaseModel):
+    """A question to answer from the documents."""
+
+    question: Question
+    k: TopK = 5
+
+
+class SearchParams(BaseModel):
+    """Query parameters of `GET /api/search`."""
+
+    q: Question
+    k: TopK = 5
+
+
+class CitationOut(BaseModel):
+    """Where a passage comes from; `text[start:end]` of the document's canonical text."""
+
+    document: str
+    title: str
+    section: list[str] = Field(description="Headings, outermost first.")
+    page: int | None = Field(description="Page number, where the source has pages.")
+    start: int
+    end: int
+    url: str = Field(description="Page showing the document with this passage highlighted.")
+
+
+class PassageOut(BaseModel):
+    """One retrieved passage."""
+
+    rank: int
+    score: float
+    text: str
+    citation: CitationOut
+
+
+class IndexRef(BaseModel):
+    """The index generation that answered."""
+
+    generation: str
+    built_at: str
+
+
+class AskResponse(BaseModel):
+    """The best passages for a question."""
+
+    question: str
+    query: str = Field(description="The text actually searched.")
+    found: bool = Field(description="Whether the documents seem to answer the question.")
+    passages: list[PassageOut]
+    index: IndexRef
+    took_ms: float
+
+
+class DocumentSummary(BaseModel):
+    """A document in the index, without its text."""
+
+    id: str
+    title: str
+    characters: int
+    sections: int
+    chunks: int
+    content_hash: str
+
+
+class DocumentList(BaseModel):
+    """All documents in the current index."""
+
+    documents: list[DocumentSummary]
+    index: IndexRef
+
+
+class SectionOut(BaseModel):
+    """A section of a document."""
+
+    path: list[str]
+    level: int
+    start: int
+    end: int
+
+
+class DocumentOut(BaseModel):
+    """A document's canonical text (what citations point into) and its sections."""
+
+    id: str
+    title: str
+    text: str
+    sections: list[SectionOut]
+    index: IndexRef
+
+
+class HealthOut(BaseModel):
+    """Liveness, and whether an index is loaded."""
+
+    status: str
+    index_loaded: bool
+    generation: str | None

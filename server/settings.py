@@ -1,0 +1,29 @@
+"""askreport's one configuration class; every field has an `ASKREPORT_` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration read from `ASKREPORT_*` environment variables; CLI options override it."""
+
+    model_config = SettingsConfigDict(env_prefix="ASKREPORT_", protected_namespaces=())
+
+    corpus_dir: Path = Field(Path("corpus"), description="Directory of documents to index.")
+    index_dir: Path = Field(Path("var/index"), description="Directory holding the index generations.")
+    model: str = Field(
+        "",
+        description="Path of a sentence-transformers model directory; empty means the bundled "
+        "all-MiniLM-L6-v2.",
+    )
+    host: str = Field("127.0.0.1", description="Address `askreport serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `askreport serve` listens on.")
+    log_level: str = Field("info", description="Server log level: debug, info, warning or error.")
+
+    def model_path(self) -> Path | None:
+        """The configured model directory, or None for the bundled model."""
+        return Path(self.model).expanduser() if self.model.strip() else None

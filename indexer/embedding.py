@@ -43,7 +43,8 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     """L2-normalise rows as float32; zero rows stay zero."""
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    out: np.ndarray = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    return out
 
 
 class SentenceTransformerEmbedder:
@@ -104,10 +105,9 @@ def _load(path: Path) -> Any:
             "directory, or leave it empty for the bundled all-MiniLM-L6-v2"
         )
     from sentence_transformers import SentenceTransformer
-
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     try:
         return SentenceTransformer(str(path), device="cpu", local_files_only=True)

@@ -36,8 +36,7 @@ def decode_text(data: bytes, name: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UnreadableFileError(
-            f"{name}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8"
+            f"{name}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
         ) from exc
     if _control_share(text) > 0.05:
         raise UnreadableFileError(f"{name}: not a text file (too many control characters)")
@@ -56,7 +55,9 @@ def document_id(relative: Path) -> str:
 
 
 def _title(doc_text: str, first_heading: tuple[int, str] | None, relative: Path) -> str:
-    if first_heading is not None and first_heading[0] == 1 and len(first_heading[1].split()) > 1:
+    """A markdown file's leading `# Title`, else the file name made readable."""
+    is_markdown = relative.suffix.lower() in (".md", ".markdown")
+    if is_markdown and first_heading is not None and first_heading[0] == 1:
         return first_heading[1]
     words = re.sub(r"[-_]+", " ", relative.stem).strip()
     return (words[:1].upper() + words[1:]) if words else doc_text[:60]

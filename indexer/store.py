@@ -112,7 +112,7 @@ class Store:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self._rows(
-            "SELECT c.id, c.document_id, c.section, s.path, c.start, c.\"end\", c.text, "
+            'SELECT c.id, c.document_id, c.section, s.path, c.start, c."end", c.text, '
             "c.embed_text, c.page FROM chunks c JOIN sections s "
             "ON s.document_id = c.document_id AND s.ordinal = c.section "
             f"WHERE c.id IN ({marks})",
@@ -132,9 +132,7 @@ class Store:
             "SELECT id, title, source, text, content_hash FROM documents WHERE id = ?", [doc_id]
         )
         if not rows:
-            raise DocumentNotFoundError(
-                f"no document with id '{doc_id}': GET /api/documents lists the ids"
-            )
+            raise DocumentNotFoundError(f"no document with id '{doc_id}': GET /api/documents lists the ids")
         did, title, source, text, content_hash = (str(v) for v in rows[0])
         sections = tuple(
             Section(int(o), tuple(json.loads(str(p))), int(lv), int(s), int(e))

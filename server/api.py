@@ -109,6 +109,4 @@ def document(document_id: str, engine: EngineDep) -> DocumentOut:
 @router.get("/health", summary="Liveness and index status")
 def health(engine: EngineDep) -> HealthOut:
     loaded = engine.loaded
-    return HealthOut(
-        status="ok", index_loaded=loaded is not None, generation=loaded.name if loaded else None
-    )
+    return HealthOut(status="ok", index_loaded=loaded is not None, generation=loaded.name if loaded else None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -105,7 +104,7 @@ def ask(
     from server.engine import Engine
 
     if not question.strip():
-        raise _fail("the question is empty: pass it as text, e.g. askreport ask \"What is MIEUX?\"", 2)
+        raise _fail('the question is empty: pass it as text, e.g. askreport ask "What is MIEUX?"', 2)
     settings = _settings(index_dir=index)
     with _library_errors():
         engine = Engine(settings.index_dir, SentenceTransformerEmbedder(settings.model_path()))
@@ -117,7 +116,9 @@ def ask(
         c = p.citation
         where = " › ".join(c.section) or "(no section)"
         page = f", page {c.page}" if c.page is not None else ""
-        typer.secho(f"[{p.rank}] {c.title} — {where}{page} [{c.start}:{c.end}] score {p.score:.3f}", bold=True)
+        typer.secho(
+            f"[{p.rank}] {c.title} — {where}{page} [{c.start}:{c.end}] score {p.score:.3f}", bold=True
+        )
         typer.echo(p.text.strip() + "\n")
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer import Embedder, Hit, IndexGeneration, IndexNotFoundError, open_current, search
+from indexer import AskreportError, Embedder, Hit, IndexGeneration, open_current, search
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,11 @@ class Engine:
         self._lock = threading.Lock()
 
     def try_load(self) -> None:
-        """Load the current generation if there is one; a missing index is not an error yet."""
+        """Load the current generation if possible; otherwise requests get 503 with the reason."""
         try:
             self.generation()
-        except IndexNotFoundError:
-            pass
+        except AskreportError as exc:
+            log.warning("serving without an index for now: %s", exc)
 
     def generation(self) -> IndexGeneration:
         """The loaded generation; raises IndexNotFoundError (or a load error) if none can be loaded."""

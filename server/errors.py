@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -35,8 +38,10 @@ async def askreport_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
 
 
-def _describe(error: dict[str, object]) -> str:
-    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]  # type: ignore[union-attr]
+def _describe(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return 'the request body is not valid JSON: send an object such as {"question": "...", "k": 5}'
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
     where = ".".join(loc) or "request body"
     msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     return f"{where}: {msg}"

@@ -72,8 +72,7 @@ def render_document(doc: Document, span: tuple[int, int] | None) -> str:
         crumbs = f'<p class="crumbs">Cited from: {escape(path)} (characters {start}–{end})</p>'
     title = escape(doc.title)
     scroll = (
-        "<script>const m=document.getElementById('cited');"
-        "if(m){m.scrollIntoView({block:'center'});}</script>"
+        "<script>const m=document.getElementById('cited');if(m){m.scrollIntoView({block:'center'});}</script>"
     )
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8">'

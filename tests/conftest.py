@@ -1,0 +1,56 @@
+"""Shared fixtures: the real model, a real index of the report, and an app around it."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer import Document, SentenceTransformerEmbedder, build_index, load_document
+from server.app import create_app
+from server.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+REPORT = CORPUS / "mieux-asia-labour-migration-and-thb.txt"
+DEV_SET = Path(__file__).parent / "data" / "dev-questions.jsonl"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real bundled all-MiniLM-L6-v2, loaded once per test session."""
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def report() -> Document:
+    return load_document(REPORT, CORPUS)
+
+
+@pytest.fixture(scope="session")
+def report_index(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Path:
+    """An index of the shipped corpus, built once with the real model."""
+    root = tmp_path_factory.mktemp("report-index")
+    build_index(CORPUS, root, embedder)
+    return root
+
+
+@pytest.fixture(scope="session")
+def settings(report_index: Path) -> Settings:
+    return Settings(corpus_dir=CORPUS, index_dir=report_index)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[TestClient]:
+    """A TestClient whose lifespan has loaded the real model and the report's index."""
+    with TestClient(create_app(settings, embedder=embedder)) as c:
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import pytest
+
+from indexer import CorpusNotFoundError, UnreadableFileError, load_corpus
+from indexer.loaders import decode_text, document_id
+
+
+def _write_corpus(root: Path) -> None:
+    (root / "good.txt").write_text("A heading\n\nSome text about migration.\n", encoding="utf-8")
+    (root / "notes.md").write_text("# Notes\n\nMarkdown **text**.\n", encoding="utf-8")
+    (root / "latin1.txt").write_bytes("Caf\xe9 au lait\n".encode("latin-1"))
+    (root / "empty.txt").write_bytes(b"  \n\n")
+    (root / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (root / "slides.pptx").write_bytes(b"PK\x03\x04")
+    (root / ".hidden.txt").write_text("never indexed", encoding="utf-8")
+
+
+def test_unreadable_files_are_skipped_with_reasons(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _write_corpus(tmp_path)
+    loaded = load_corpus(tmp_path)
+    assert sorted(d.id for d in loaded.documents) == ["good", "notes"]
+    reasons = {s.path: s.reason for s in loaded.skipped}
+    assert set(reasons) == {"latin1.txt", "empty.txt", "binary.txt", "slides.pptx"}
+    assert "not valid UTF-8" in reasons["latin1.txt"] and "save it as UTF-8" in reasons["latin1.txt"]
+    assert "empty" in reasons["empty.txt"]
+    assert "not a text file" in reasons["binary.txt"]
+    assert "unsupported file type '.pptx'" in reasons["slides.pptx"]
+    assert "skipped latin1.txt" in caplog.text
+
+
+def test_markdown_title_and_file_name_title(tmp_path: Path) -> None:
+    _write_corpus(tmp_path)
+    docs = {d.id: d for d in load_corpus(tmp_path).documents}
+    assert docs["notes"].title == "Notes"
+    assert docs["good"].title == "Good"
+    assert docs["notes"].text == "Notes\n\nMarkdown text."
+
+
+def test_missing_corpus_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(CorpusNotFoundError, match="ASKREPORT_CORPUS_DIR"):
+        load_corpus(tmp_path / "nowhere")
+
+
+def test_ids_are_unique_and_url_safe(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "Report A.txt").write_text("one", encoding="utf-8")
+    (tmp_path / "report-a.md").write_text("two", encoding="utf-8")
+    (tmp_path / "sub" / "x.txt").write_text("three", encoding="utf-8")
+    ids = sorted(d.id for d in load_corpus(tmp_path).documents)
+    assert ids == ["report-a", "report-a-md", "sub-x"]
+    assert document_id(Path("../../etc/passwd")) == "etc-passwd"
+
+
+def test_decode_text_accepts_utf8_with_bom() -> None:
+    assert decode_text("\ufeffHello".encode(), "x.txt") == "Hello"
+    with pytest.raises(UnreadableFileError):
+        decode_text(b"\x01\x02\x03\x04 abc", "x.txt")

@@ -25,7 +25,7 @@ from indexer.errors import (
 )
 from indexer.generations import current_dir, current_name
 from indexer.index import IndexGeneration, open_current, open_generation
-from indexer.loaders import CorpusLoad, load_corpus, load_document
+from indexer.loaders import CorpusLoad, corpus_files, load_corpus, load_document
 from indexer.manifest import Manifest
 from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile
 from indexer.search import search
@@ -60,6 +60,7 @@ __all__ = [
     "bundled_model_path",
     "chunk_document",
     "chunk_hash",
+    "corpus_files",
     "current_dir",
     "current_name",
     "embed_all",

@@ -22,11 +22,11 @@ app = typer.Typer(
 
 IndexOpt = Annotated[
     Path | None,
-    typer.Option("--index", help="Index directory [env ASKREPORT_INDEX_DIR, default var/index]."),
+    typer.Option("--index", help="Index directory (env ASKREPORT_INDEX_DIR; default var/index)."),
 ]
 CorpusOpt = Annotated[
     Path | None,
-    typer.Option("--corpus", help="Corpus directory [env ASKREPORT_CORPUS_DIR, default corpus]."),
+    typer.Option("--corpus", help="Corpus directory (env ASKREPORT_CORPUS_DIR; default corpus)."),
 ]
 
 
@@ -72,10 +72,11 @@ def _progress_bar(desc: str) -> tuple[Callable[[int, int], None], Callable[[], N
 @app.command()
 def index(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
     """Build a new index generation from the corpus and publish it."""
-    from indexer import SentenceTransformerEmbedder, build_index
+    from indexer import SentenceTransformerEmbedder, build_index, corpus_files
 
     settings = _settings(corpus_dir=corpus, index_dir=index)
     with _library_errors():
+        corpus_files(settings.corpus_dir)  # fail fast, before the model loads
         embedder = SentenceTransformerEmbedder(settings.model_path())
         update, close = _progress_bar("embedding")
         try:
@@ -124,8 +125,12 @@ def ask(
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on [env ASKREPORT_HOST].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on [env ASKREPORT_PORT].")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (env ASKREPORT_HOST; default 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (env ASKREPORT_PORT; default 8000).")
+    ] = None,
     index: IndexOpt = None,
 ) -> None:
     """Serve the HTTP API, the demo page and the OpenAPI docs (/docs)."""

@@ -1,0 +1,82 @@
+"""The `askreport` command, run as a real process with the real model."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS
+
+ASKREPORT = [sys.executable, "-m", "server"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ASKREPORT, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("index", "ask", "serve", "info"):
+        assert command in result.stdout
+
+
+def test_index_info_ask_round_trip(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.txt").write_text((CORPUS / "mieux-asia-labour-migration-and-thb.txt").read_text())
+    (corpus / "broken.txt").write_bytes(b"\xff\xfe\xfa broken")
+    index = tmp_path / "index"
+
+    built = run("index", "--corpus", str(corpus), "--index", str(index))
+    assert built.returncode == 0, built.stderr
+    assert "indexed 1 documents" in built.stdout and "1 files skipped" in built.stdout
+    assert "warning: skipped broken.txt: not valid UTF-8" in built.stderr
+    assert "embedding" in built.stderr  # the progress bar
+
+    info = run("info", "--index", str(index))
+    assert info.returncode == 0
+    assert "all-MiniLM-L6-v2 (dimension 384)" in info.stdout
+    assert "report:" in info.stdout and "skipped broken.txt" in info.stdout
+
+    asked = run(
+        "ask", "remittances Kyrgyzstan GDP", "--k", "2", "--json", env={"ASKREPORT_INDEX_DIR": str(index)}
+    )
+    assert asked.returncode == 0, asked.stderr
+    body = json.loads(asked.stdout)
+    assert "30.4%" in body["passages"][0]["text"]
+    assert body["passages"][0]["citation"]["section"][-1] == "Regional migration trends and challenges"
+
+    plain = run("ask", "remittances Kyrgyzstan GDP", "--k", "1", "--index", str(index))
+    assert plain.returncode == 0
+    assert plain.stdout.startswith("[1] Report — Asia › Regional migration trends and challenges [")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["info", "--index", "{tmp}/none"], "no index at"),
+        (["ask", "anything", "--index", "{tmp}/none"], "run `askreport index`"),
+        (["index", "--corpus", "{tmp}/missing", "--index", "{tmp}/idx"], "does not exist"),
+    ],
+)
+def test_errors_exit_non_zero_with_a_message(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run(*[a.format(tmp=tmp_path) for a in args])
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
+    assert run("ask", "q", "--k", "0").returncode == 2
+    blank = run("ask", "   ", "--index", str(tmp_path))
+    assert blank.returncode == 2 and "the question is empty" in blank.stderr

@@ -3,7 +3,7 @@
 The server and the CLI use only what this module exports.
 """
 
-from indexer.builder import BuildSummary, build_index, chunk_hash, embed_all
+from indexer.builder import BuildSummary, build_index, embed_all
 from indexer.chunking import ChunkerSettings, chunk_document, embed_text
 from indexer.embedding import (
     BUNDLED_MODEL_NAME,
@@ -14,6 +14,7 @@ from indexer.embedding import (
 )
 from indexer.errors import (
     AskreportError,
+    BuildInProgressError,
     CorpusNotFoundError,
     DocumentNotFoundError,
     EmptyCorpusError,
@@ -23,17 +24,19 @@ from indexer.errors import (
     ModelLoadError,
     UnreadableFileError,
 )
-from indexer.generations import current_dir, current_name
+from indexer.generations import current_dir, current_name, generation_names, point_current, previous_name
 from indexer.index import IndexGeneration, open_current, open_generation
 from indexer.loaders import CorpusLoad, corpus_files, load_corpus, load_document
 from indexer.manifest import Manifest
 from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile
 from indexer.search import search
+from indexer.writer import chunk_hash
 
 __all__ = [
     "BUNDLED_MODEL_NAME",
     "AskreportError",
     "Block",
+    "BuildInProgressError",
     "BlockKind",
     "BuildSummary",
     "Chunk",
@@ -64,11 +67,14 @@ __all__ = [
     "current_dir",
     "current_name",
     "embed_all",
+    "generation_names",
     "embed_text",
     "load_corpus",
     "load_document",
     "normalise",
     "open_current",
     "open_generation",
+    "point_current",
+    "previous_name",
     "search",
 ]

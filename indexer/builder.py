@@ -1,27 +1,38 @@
-"""Build a new index generation from a corpus directory and publish it."""
+"""Build a new index generation from a corpus directory and publish it.
+
+Builds are incremental: a chunk whose content hash (model + embedded text) is
+already in the current generation keeps its vector, and a document whose file
+did not change keeps its chunks. Only new or changed chunks are embedded.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from indexer.chunking import ChunkerSettings, chunk_document
 from indexer.embedding import Embedder
-from indexer.errors import EmptyCorpusError
-from indexer.generations import new_generation_name, publish, staging_dir
-from indexer.index import STORE_FILE
-from indexer.loaders import load_corpus
-from indexer.manifest import MANIFEST_FILE, DocumentEntry, Manifest
+from indexer.errors import AskreportError, EmptyCorpusError, IndexNotFoundError
+from indexer.generations import (
+    build_lock,
+    new_generation_name,
+    prune,
+    publish,
+    remove_orphans,
+    staging_dir,
+)
+from indexer.index import IndexGeneration, open_current
+from indexer.loaders import DEFAULT_MAX_FILE_BYTES, load_corpus
 from indexer.models import Chunk, Document, SkippedFile
-from indexer.store import write_store
-from indexer.vectors import INDEX_TYPE, VECTORS_FILE, build_vectors, write_vectors
+from indexer.writer import chunk_hash, write_generation
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 """Called as `progress(done, total)` while chunks are embedded."""
@@ -31,19 +42,26 @@ EMBED_BATCH = 64
 
 @dataclass(frozen=True)
 class BuildSummary:
-    """What a build produced."""
+    """What a build produced; `full_reason` says why nothing was reused, if so."""
 
     generation: str
     path: Path
     documents: int
     chunks: int
+    embedded: int
+    reused: int
+    removed: int
     skipped: tuple[SkippedFile, ...]
+    full_reason: str | None
     seconds: float
 
 
-def chunk_hash(model_name: str, chunk: Chunk) -> str:
-    """Content hash of a chunk: what was embedded and by which model."""
-    return hashlib.sha256(f"{model_name}\n{chunk.embed_text}".encode()).hexdigest()
+@dataclass(frozen=True)
+class _Plan:
+    documents: tuple[Document, ...]
+    chunks: list[Chunk]
+    hashes: list[str]
+    old_rows: list[int]  # row in the previous generation to reuse, or -1 to embed
 
 
 def build_index(
@@ -52,31 +70,131 @@ def build_index(
     embedder: Embedder,
     chunker: ChunkerSettings | None = None,
     progress: Progress | None = None,
+    *,
+    full: bool = False,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> BuildSummary:
     """Load, chunk and embed the corpus into a new generation, then publish it.
 
     Raises:
         CorpusNotFoundError: the corpus directory does not exist.
         EmptyCorpusError: no file in it could be indexed (the live generation stays).
+        BuildInProgressError: another build is running on the same index.
     """
     started = time.perf_counter()
     chunker = chunker or ChunkerSettings(max_tokens=embedder.max_tokens)
-    loaded = load_corpus(corpus_dir)
-    if not loaded.documents:
-        raise EmptyCorpusError(_empty_message(corpus_dir, loaded.skipped))
-    chunks = [c for d in loaded.documents for c in chunk_document(d, embedder.count_tokens, chunker)]
-    vectors = embed_all(embedder, [c.embed_text for c in chunks], progress)
-    name = new_generation_name()
-    staging = staging_dir(index_root, name)
-    try:
-        _write_generation(staging, name, embedder, chunker, loaded.documents, chunks, vectors, loaded.skipped)
-        final = publish(index_root, staging, name)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with build_lock(index_root):
+        remove_orphans(index_root)
+        loaded = load_corpus(corpus_dir, max_file_bytes)
+        if not loaded.documents:
+            raise EmptyCorpusError(_empty_message(corpus_dir, loaded.skipped))
+        previous, full_reason = _previous(index_root, embedder, chunker, full)
+        try:
+            plan = _plan(loaded.documents, previous, embedder, chunker)
+            vectors = _vectors(plan, previous, embedder, progress)
+            removed = _removed(previous, set(plan.hashes))
+        finally:
+            if previous is not None:
+                previous.close()
+        name = new_generation_name(index_root)
+        staging = staging_dir(index_root, name)
+        try:
+            write_generation(
+                staging,
+                name,
+                embedder,
+                chunker,
+                plan.documents,
+                plan.chunks,
+                plan.hashes,
+                vectors,
+                loaded.skipped,
+            )
+            final = publish(index_root, staging, name)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        prune(index_root)
+    reused = sum(1 for row in plan.old_rows if row >= 0)
     return BuildSummary(
-        name, final, len(loaded.documents), len(chunks), loaded.skipped, time.perf_counter() - started
+        generation=name,
+        path=final,
+        documents=len(plan.documents),
+        chunks=len(plan.chunks),
+        embedded=len(plan.chunks) - reused,
+        reused=reused,
+        removed=removed,
+        skipped=loaded.skipped,
+        full_reason=full_reason,
+        seconds=time.perf_counter() - started,
     )
+
+
+def _previous(
+    root: Path, embedder: Embedder, chunker: ChunkerSettings, full: bool
+) -> tuple[IndexGeneration | None, str | None]:
+    """The current generation to reuse from, or None and the reason for a full build."""
+    if full:
+        return None, "a full rebuild was requested"
+    try:
+        previous = open_current(root)
+    except IndexNotFoundError:
+        return None, "there is no previous index"
+    except AskreportError as exc:
+        log.warning("rebuilding everything: the current index cannot be reused (%s)", exc)
+        return None, f"the current index cannot be reused ({exc})"
+    manifest = previous.manifest
+    reason = None
+    if (manifest.model_name, manifest.model_dim) != (embedder.name, embedder.dim):
+        reason = f"the model changed from {manifest.model_name} to {embedder.name}"
+    elif manifest.chunker != chunker:
+        reason = "the chunker settings changed"
+    if reason is not None:
+        previous.close()
+        log.warning("rebuilding everything: %s", reason)
+        return None, reason
+    return previous, None
+
+
+def _plan(
+    documents: Sequence[Document],
+    previous: IndexGeneration | None,
+    embedder: Embedder,
+    chunker: ChunkerSettings,
+) -> _Plan:
+    old_hashes = {d.id: d.content_hash for d in previous.manifest.documents} if previous else {}
+    old_rows = {h: i for i, h in enumerate(previous.store.chunk_hashes())} if previous else {}
+    chunks: list[Chunk] = []
+    hashes: list[str] = []
+    for doc in documents:
+        if previous is not None and old_hashes.get(doc.id) == doc.content_hash:
+            pairs = previous.store.chunks_of(doc.id)
+        else:
+            pairs = [
+                (c, chunk_hash(embedder.name, c)) for c in chunk_document(doc, embedder.count_tokens, chunker)
+            ]
+        chunks.extend(c for c, _ in pairs)
+        hashes.extend(h for _, h in pairs)
+    return _Plan(tuple(documents), chunks, hashes, [old_rows.get(h, -1) for h in hashes])
+
+
+def _vectors(
+    plan: _Plan, previous: IndexGeneration | None, embedder: Embedder, progress: Progress | None
+) -> np.ndarray:
+    vectors = np.zeros((len(plan.chunks), embedder.dim), dtype=np.float32)
+    rows = np.asarray(plan.old_rows, dtype=np.int64)
+    reuse = rows >= 0
+    if previous is not None and reuse.any():
+        vectors[reuse] = previous.vectors.reconstruct_batch(rows[reuse])
+    todo = np.flatnonzero(~reuse)
+    vectors[todo] = embed_all(embedder, [plan.chunks[i].embed_text for i in todo], progress)
+    return vectors
+
+
+def _removed(previous: IndexGeneration | None, kept: set[str]) -> int:
+    if previous is None:
+        return 0
+    return sum(1 for h in previous.store.chunk_hashes() if h not in kept)
 
 
 def embed_all(embedder: Embedder, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
@@ -91,38 +209,8 @@ def embed_all(embedder: Embedder, texts: Sequence[str], progress: Progress | Non
     return np.vstack(parts)
 
 
-def _write_generation(
-    path: Path,
-    name: str,
-    embedder: Embedder,
-    chunker: ChunkerSettings,
-    documents: Sequence[Document],
-    chunks: Sequence[Chunk],
-    vectors: np.ndarray,
-    skipped: Sequence[SkippedFile],
-) -> None:
-    hashes = [chunk_hash(embedder.name, c) for c in chunks]
-    write_store(path / STORE_FILE, documents, chunks, hashes)
-    write_vectors(build_vectors(vectors, embedder.dim), path / VECTORS_FILE)
-    per_doc = {d.id: 0 for d in documents}
-    for c in chunks:
-        per_doc[c.document_id] += 1
-    manifest = Manifest(
-        generation=name,
-        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        model_name=embedder.name,
-        model_dim=embedder.dim,
-        chunker=chunker,
-        index_type=INDEX_TYPE,
-        chunk_count=len(chunks),
-        documents=tuple(DocumentEntry(d.id, d.title, d.content_hash, per_doc[d.id]) for d in documents),
-        skipped=tuple(skipped),
-    )
-    (path / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
-
-
 def _empty_message(corpus_dir: Path, skipped: Sequence[SkippedFile]) -> str:
-    base = f"no document in {corpus_dir} could be indexed: add .txt or .md files"
+    base = f"no document in {corpus_dir} could be indexed: add .txt, .md, .html, .pdf or .docx files"
     if not skipped:
         return base
     reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])

@@ -63,6 +63,7 @@ def _chunk_section(
 
     units = _units(doc.text, blocks, tokens, settings.max_tokens)
     for start, end in _merge(units, tokens, settings):
+        page = next((b.page for b in blocks if b.end > start), None)
         yield Chunk(
             document_id=doc.id,
             section=section.ordinal,
@@ -71,6 +72,7 @@ def _chunk_section(
             end=end,
             text=doc.text[start:end],
             embed_text=embed_text(section.path, doc.text[start:end]),
+            page=page,
         )
 
 

@@ -35,6 +35,10 @@ class IndexMismatchError(AskreportError):
     """An index was built with settings that differ from the configured ones."""
 
 
+class BuildInProgressError(AskreportError):
+    """Another build holds the index's build lock."""
+
+
 class ModelLoadError(AskreportError):
     """The embedding model cannot be loaded from the configured path."""
 

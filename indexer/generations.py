@@ -1,28 +1,73 @@
 """Index generations on disk: `ROOT/generations/NAME/` and a `ROOT/CURRENT` pointer.
 
-A build writes into a staging directory, renames it into place and only then
-switches CURRENT (write a temp file, fsync, `os.replace`), so a reader sees
-either the old generation or the new one, never a half-written one.
+A build holds an exclusive lock on the index root, writes into a staging
+directory, renames it into place and only then switches CURRENT (temp file,
+fsync, `os.replace`): a reader sees the old generation or the new one, never a
+half-written one, whatever happens to the build. Generation names sort in
+publication order (`000042-20261128T021500Z`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
-import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.errors import IndexCorruptError, IndexNotFoundError
+from indexer.errors import BuildInProgressError, IndexCorruptError, IndexNotFoundError
 
 CURRENT_FILE = "CURRENT"
 GENERATIONS_DIR = "generations"
 STAGING_PREFIX = ".staging-"
+LOCK_FILE = ".build.lock"
+KEEP_GENERATIONS = 3
 
 
-def new_generation_name(now: datetime | None = None) -> str:
-    """A sortable, unique generation name such as `20261128T021500Z-3f9a`."""
+def generation_names(root: Path) -> list[str]:
+    """Published generation directories, oldest first."""
+    base = root / GENERATIONS_DIR
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def new_generation_name(root: Path, now: datetime | None = None) -> str:
+    """The next generation name: a sequence number, then the UTC time."""
+    names = generation_names(root)
+    last = int(names[-1].split("-", 1)[0]) if names and names[-1].split("-", 1)[0].isdigit() else 0
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{secrets.token_hex(2)}"
+    return f"{last + 1:06d}-{stamp}"
+
+
+@contextmanager
+def build_lock(root: Path) -> Iterator[None]:
+    """Hold the index root's build lock; BuildInProgressError if another build holds it."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildInProgressError(
+                f"another build is running on {root}: wait for it to finish, then try again"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock, also when the process dies
+
+
+def remove_orphans(root: Path) -> list[str]:
+    """Delete staging directories left by builds that died; call with the build lock held."""
+    base = root / GENERATIONS_DIR
+    if not base.is_dir():
+        return []
+    orphans = [p for p in base.iterdir() if p.name.startswith(STAGING_PREFIX)]
+    for path in orphans:
+        shutil.rmtree(path, ignore_errors=True)
+    return [p.name for p in orphans]
 
 
 def staging_dir(root: Path, name: str) -> Path:
@@ -38,6 +83,12 @@ def publish(root: Path, staging: Path, name: str) -> Path:
     _fsync_tree(staging)
     os.replace(staging, final)
     _fsync_dir(final.parent)
+    point_current(root, name)
+    return final
+
+
+def point_current(root: Path, name: str) -> None:
+    """Atomically make `name` the current generation."""
     tmp = root / f".{CURRENT_FILE}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(name + "\n")
@@ -45,7 +96,30 @@ def publish(root: Path, staging: Path, name: str) -> Path:
         os.fsync(fh.fileno())
     os.replace(tmp, root / CURRENT_FILE)
     _fsync_dir(root)
-    return final
+
+
+def prune(root: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
+    """Delete all but the newest `keep` generations (never the current one)."""
+    names = generation_names(root)
+    try:
+        current = current_name(root)
+    except (IndexNotFoundError, IndexCorruptError):
+        current = ""
+    doomed = [n for n in names[:-keep] if n != current] if keep > 0 else []
+    for name in doomed:
+        shutil.rmtree(root / GENERATIONS_DIR / name, ignore_errors=True)
+    return doomed
+
+
+def previous_name(root: Path) -> str:
+    """The generation published before the current one; IndexNotFoundError if there is none."""
+    current = current_name(root)
+    older = [n for n in generation_names(root) if n < current]
+    if not older:
+        raise IndexNotFoundError(
+            f"no generation older than {current} is kept in {root}: nothing to roll back to"
+        )
+    return older[-1]
 
 
 def current_name(root: Path) -> str:

@@ -24,6 +24,7 @@ class Block:
     start: int
     end: int
     section: int
+    page: int | None = None
 
 
 @dataclass(frozen=True)

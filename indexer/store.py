@@ -120,6 +120,17 @@ class Store:
         )
         return {int(r[0]): _chunk(r) for r in rows}
 
+    def chunks_of(self, doc_id: str) -> list[tuple[Chunk, str]]:
+        """A document's chunks in order, each with its content hash."""
+        rows = self._rows(
+            'SELECT c.id, c.document_id, c.section, s.path, c.start, c."end", c.text, '
+            "c.embed_text, c.page, c.content_hash FROM chunks c JOIN sections s "
+            "ON s.document_id = c.document_id AND s.ordinal = c.section "
+            "WHERE c.document_id = ? ORDER BY c.id",
+            [doc_id],
+        )
+        return [(_chunk(r[:9]), str(r[9])) for r in rows]
+
     def chunk_hashes(self) -> list[str]:
         return [str(r[0]) for r in self._rows("SELECT content_hash FROM chunks ORDER BY id")]
 

@@ -10,7 +10,7 @@ lower-case word after the break. Markdown `#` headings are honoured as given.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from indexer.canonical import clean_line, markdown_heading, split_paragraphs
 from indexer.models import Block, BlockKind, Section
@@ -28,7 +28,7 @@ class _Para:
     kind: BlockKind
     lines: list[str]
     level: int = 0
-    joined_with_next: bool = field(default=False)
+    page: int | None = None
 
     @property
     def text(self) -> str:
@@ -44,9 +44,42 @@ class Structure:
     sections: tuple[Section, ...]
 
 
+@dataclass(frozen=True)
+class Item:
+    """A block already identified by a structured format (HTML, DOCX)."""
+
+    kind: BlockKind
+    text: str
+    level: int = 0
+    page: int | None = None
+
+
 def parse(raw: str) -> Structure:
     """Parse raw document text into canonical text, blocks and sections."""
-    paras = _paragraphs(raw)
+    return _structure(_paragraphs(raw))
+
+
+def parse_pages(pages: list[str]) -> Structure:
+    """Parse the text of consecutive pages; every block remembers its 1-based page."""
+    paras: list[_Para] = []
+    for number, text in enumerate(pages, start=1):
+        for p in _paragraphs(text):
+            p.page = number
+            paras.append(p)
+    return _structure(paras)
+
+
+def from_items(items: list[Item]) -> Structure:
+    """Assemble already identified blocks, cleaning each line of their text."""
+    paras: list[_Para] = []
+    for item in items:
+        lines = [line for line in (clean_line(x) for x in item.text.split("\n")) if line]
+        if lines:
+            paras.append(_Para(item.kind, lines, item.level, item.page))
+    return _assemble(paras)
+
+
+def _structure(paras: list[_Para]) -> Structure:
     explicit_headings = any(p.kind is BlockKind.HEADING for p in paras)
     _mark_footnotes_lists_tables(paras)
     paras = _rejoin_split_paragraphs(paras)
@@ -128,7 +161,7 @@ def _rejoin_split_paragraphs(paras: list[_Para]) -> list[_Para]:
             held.extend(paras[i:j])
             nxt = paras[j]
             merged = current.lines[:-1] + [current.lines[-1] + " " + nxt.lines[0]] + nxt.lines[1:]
-            current = _Para(BlockKind.PARAGRAPH, merged)
+            current = _Para(BlockKind.PARAGRAPH, merged, page=current.page)
             i = j + 1
         out.append(current)
         out.extend(held)
@@ -175,7 +208,7 @@ def _assemble(paras: list[_Para]) -> Structure:
                 heads.pop()
             heads.append((p.level, text))
             current = Section(len(sections), tuple(h[1] for h in heads), p.level, pos, pos)
-        blocks.append(Block(p.kind, pos, pos + len(text), current.ordinal))
+        blocks.append(Block(p.kind, pos, pos + len(text), current.ordinal, p.page))
         parts.append(text)
         pos += len(text) + 2
     _close(current, blocks, sections)

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from indexer import CorpusNotFoundError, UnreadableFileError, load_corpus
-from indexer.loaders import decode_text, document_id
+from indexer.loaders import document_id
+from indexer.readers import decode_text
 
 
 def _write_corpus(root: Path) -> None:
@@ -53,6 +54,6 @@ def test_ids_are_unique_and_url_safe(tmp_path: Path) -> None:
 
 
 def test_decode_text_accepts_utf8_with_bom() -> None:
-    assert decode_text("\ufeffHello".encode(), "x.txt") == "Hello"
+    assert decode_text("\ufeffHello".encode()) == "Hello"
     with pytest.raises(UnreadableFileError):
-        decode_text(b"\x01\x02\x03\x04 abc", "x.txt")
+        decode_text(b"\x01\x02\x03\x04 abc")

@@ -1,0 +1,270 @@
+"""Turn the bytes of one file into structure, by format: text/markdown, HTML, PDF, DOCX.
+
+Each reader returns the document's structure and, when the file names one, its title.
+Anything that makes a file unusable raises UnreadableFileError with the reason.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from indexer.errors import UnreadableFileError
+from indexer.models import BlockKind
+from indexer.structure import Item, Structure, from_items, parse, parse_pages
+
+
+@dataclass(frozen=True)
+class Read:
+    """What a reader found in a file."""
+
+    structure: Structure
+    title: str | None
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file's bytes, refusing empty, binary and non-UTF-8 content."""
+    if not data.strip():
+        raise UnreadableFileError("the file is empty; add text or remove it")
+    if b"\x00" in data:
+        raise UnreadableFileError("not a text file (it contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+        ) from exc
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > 0.05 * len(text):
+        raise UnreadableFileError("not a text file (too many control characters)")
+    return text
+
+
+def read_plain(data: bytes) -> Read:
+    return Read(parse(decode_text(data)), None)
+
+
+def read_markdown(data: bytes) -> Read:
+    structure = parse(decode_text(data))
+    first = structure.sections[0] if structure.sections else None
+    title = first.path[0] if first is not None and first.path and first.level == 1 else None
+    return Read(structure, title)
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+_SKIP = {"script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "button", "form"}
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_BLOCKS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "li",
+    "dd",
+    "dt",
+    "figcaption",
+    "caption",
+    "address",
+    "header",
+    "footer",
+    "aside",
+    "br",
+    "hr",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+}
+_SPACE = re.compile(r"\s+")
+
+
+class _HtmlText(HTMLParser):
+    """Collects headings, paragraphs, list items and table rows from an HTML body."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[Item] = []
+        self.title: str | None = None
+        self._skip = 0
+        self._buf: list[str] = []
+        self._kind = BlockKind.PARAGRAPH
+        self._level = 0
+        self._row: list[str] | None = None
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skip += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag in _HEADINGS:
+            self._flush()
+            self._kind, self._level = BlockKind.HEADING, _HEADINGS[tag]
+        elif tag == "tr":
+            self._flush()
+            self._row = []
+        elif tag in ("td", "th"):
+            self._flush_cell()
+        elif tag in _BLOCKS:
+            self._flush()
+            if tag == "li":
+                self._kind = BlockKind.LIST
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif tag in ("td", "th"):
+            self._flush_cell()
+        elif tag == "tr":
+            self._end_row()
+        elif tag in _HEADINGS or tag in _BLOCKS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title = (self.title or "") + data
+        elif not self._skip:
+            self._buf.append(data)
+
+    def _text(self) -> str:
+        text = _SPACE.sub(" ", "".join(self._buf)).strip()
+        self._buf = []
+        return text
+
+    def _flush_cell(self) -> None:
+        if self._row is not None:
+            text = self._text()
+            if text:
+                self._row.append(text)
+
+    def _end_row(self) -> None:
+        self._flush_cell()
+        if self._row:
+            self.items.append(Item(BlockKind.TABLE, "\t".join(self._row)))
+        self._row = None
+
+    def _flush(self) -> None:
+        if self._row is not None:
+            return
+        text = self._text()
+        if text:
+            if self._kind is BlockKind.LIST:
+                text = "- " + text
+            self.items.append(Item(self._kind, text, self._level))
+        self._kind, self._level = BlockKind.PARAGRAPH, 0
+
+    def close(self) -> None:
+        super().close()
+        self._end_row() if self._row is not None else self._flush()
+
+
+def read_html(data: bytes) -> Read:
+    parser = _HtmlText()
+    parser.feed(decode_text(data))
+    parser.close()
+    if not parser.items:
+        raise UnreadableFileError("the HTML body holds no text")
+    title = _SPACE.sub(" ", parser.title).strip() if parser.title else None
+    return Read(from_items(parser.items), title or None)
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+_SENTENCE_END = (".", "!", "?", ":", ";")
+
+
+def _pdf_paragraphs(page_text: str) -> str:
+    """Re-flow a PDF page's visual lines into blank-line separated paragraphs."""
+    lines = [line.strip() for line in page_text.splitlines()]
+    lengths = sorted(len(line) for line in lines if line)
+    typical = lengths[int(0.75 * (len(lengths) - 1))] if lengths else 0
+    paras: list[list[str]] = [[]]
+    for line in lines:
+        if not line:
+            paras.append([])
+            continue
+        current = paras[-1]
+        if (
+            current
+            and len(current[-1]) < 0.7 * typical
+            and (current[-1].endswith(_SENTENCE_END) or not current[-1].endswith(","))
+        ):
+            paras.append([])
+        paras[-1].append(line)
+    return "\n\n".join(" ".join(p) for p in paras if p)
+
+
+def read_pdf(data: bytes) -> Read:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [_pdf_paragraphs(page.extract_text() or "") for page in reader.pages]
+        meta = reader.metadata
+        title = str(meta.title).strip() if meta is not None and meta.title else None
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadableFileError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    if not any(p.strip() for p in pages):
+        raise UnreadableFileError("the PDF has no extractable text (is it a scan? run OCR first)")
+    return Read(parse_pages(pages), title or None)
+
+
+# --- DOCX ---------------------------------------------------------------------------------------
+
+_HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre)\s*(\d)$", re.IGNORECASE)
+
+
+def _docx_item(style: str, text: str) -> Item:
+    if style.lower() == "title":
+        return Item(BlockKind.HEADING, text, 1)
+    match = _HEADING_STYLE.match(style)
+    if match:
+        return Item(BlockKind.HEADING, text, int(match.group(1)))
+    if style.lower().startswith("list"):
+        return Item(BlockKind.LIST, "- " + text)
+    return Item(BlockKind.PARAGRAPH, text)
+
+
+def read_docx(data: bytes) -> Read:
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises zip, XML and key errors for broken files
+        raise UnreadableFileError(f"not a readable DOCX ({type(exc).__name__}: {exc})") from exc
+    items: list[Item] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                cells = [c.text.strip() for c in row.cells if c.text.strip()]
+                if cells:
+                    items.append(Item(BlockKind.TABLE, "\t".join(cells)))
+        elif block.text.strip():
+            style = block.style.name if block.style is not None and block.style.name else ""
+            items.append(_docx_item(style, block.text))
+    if not items:
+        raise UnreadableFileError("the DOCX holds no text")
+    title = (document.core_properties.title or "").strip() or None
+    return Read(from_items(items), title)
+
+
+READERS: dict[str, Callable[[bytes], Read]] = {
+    ".txt": read_plain,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
+    ".html": read_html,
+    ".htm": read_html,
+    ".pdf": read_pdf,
+    ".docx": read_docx,
+}

@@ -1,0 +1,54 @@
+"""Write the files of one generation: SQLite store, FAISS vectors, and the manifest last."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from indexer.chunking import ChunkerSettings
+from indexer.embedding import Embedder
+from indexer.index import STORE_FILE
+from indexer.manifest import MANIFEST_FILE, DocumentEntry, Manifest
+from indexer.models import Chunk, Document, SkippedFile
+from indexer.store import write_store
+from indexer.vectors import INDEX_TYPE, VECTORS_FILE, build_vectors, write_vectors
+
+
+def chunk_hash(model_name: str, chunk: Chunk) -> str:
+    """Content hash of a chunk: what was embedded and by which model."""
+    return hashlib.sha256(f"{model_name}\n{chunk.embed_text}".encode()).hexdigest()
+
+
+def write_generation(
+    path: Path,
+    name: str,
+    embedder: Embedder,
+    chunker: ChunkerSettings,
+    documents: Sequence[Document],
+    chunks: Sequence[Chunk],
+    hashes: Sequence[str],
+    vectors: np.ndarray,
+    skipped: Sequence[SkippedFile],
+) -> None:
+    """Write a complete generation into `path`; the manifest goes last."""
+    write_store(path / STORE_FILE, documents, chunks, hashes)
+    write_vectors(build_vectors(vectors, embedder.dim), path / VECTORS_FILE)
+    per_doc = dict.fromkeys((d.id for d in documents), 0)
+    for c in chunks:
+        per_doc[c.document_id] += 1
+    manifest = Manifest(
+        generation=name,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        model_name=embedder.name,
+        model_dim=embedder.dim,
+        chunker=chunker,
+        index_type=INDEX_TYPE,
+        chunk_count=len(chunks),
+        documents=tuple(DocumentEntry(d.id, d.title, d.content_hash, per_doc[d.id]) for d in documents),
+        skipped=tuple(skipped),
+    )
+    (path / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")

@@ -118,5 +118,5 @@ def load_corpus(corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Co
             documents.append(load_document(path, corpus_dir, ids[path], max_bytes))
         except (UnreadableFileError, OSError) as exc:
             skipped.append(SkippedFile(name, str(exc)))
-            log.warning("skipped %s: %s", name, exc)
+            log.info("skipped %s: %s", name, exc)
     return CorpusLoad(tuple(documents), tuple(skipped))

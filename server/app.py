@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from indexer import Embedder, SentenceTransformerEmbedder
-from server import api, errors, pages
+from server import admin, api, errors, pages
+from server.builds import BuildManager
 from server.engine import Engine
 from server.settings import Settings
 
@@ -25,10 +26,15 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model = embedder or SentenceTransformerEmbedder(settings.model_path())
-        engine = Engine(settings.index_dir, model)
-        engine.try_load()
+        engine = Engine(settings.index_dir, model, settings.reload_interval)
+        engine.refresh()
+        engine.start_watching()
         app.state.engine = engine
+        app.state.builds = BuildManager(
+            settings.corpus_dir, settings.index_dir, model, settings.max_file_bytes, engine.refresh
+        )
         yield
+        app.state.builds.join(timeout=60)
         engine.close()
 
     app = FastAPI(
@@ -40,5 +46,6 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.state.settings = settings
     errors.register(app)
     app.include_router(api.router)
+    app.include_router(admin.router)
     app.include_router(pages.router)
     return app

@@ -1,4 +1,4 @@
-"""The `askreport` command: index, ask, serve, info."""
+"""The `askreport` command: index, ask, serve, info, watch, rollback."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from server.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer import BuildSummary, Embedder
 
 app = typer.Typer(
     name="askreport",
@@ -27,6 +30,9 @@ IndexOpt = Annotated[
 CorpusOpt = Annotated[
     Path | None,
     typer.Option("--corpus", help="Corpus directory (env ASKREPORT_CORPUS_DIR; default corpus)."),
+]
+FullOpt = Annotated[
+    bool, typer.Option("--full", help="Re-embed everything instead of reusing unchanged chunks.")
 ]
 
 
@@ -69,27 +75,97 @@ def _progress_bar(desc: str) -> tuple[Callable[[int, int], None], Callable[[], N
     return update, close
 
 
+def _embedder(settings: Settings) -> Embedder:
+    from indexer import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(settings.model_path())
+
+
+def _build(settings: Settings, embedder: Embedder, full: bool) -> BuildSummary:
+    from indexer import build_index
+
+    update, close = _progress_bar("embedding")
+    try:
+        return build_index(
+            settings.corpus_dir,
+            settings.index_dir,
+            embedder,
+            progress=update,
+            full=full,
+            max_file_bytes=settings.max_file_bytes,
+        )
+    finally:
+        close()
+
+
+def _report(summary: BuildSummary) -> None:
+    for skipped in summary.skipped:
+        typer.secho(f"warning: skipped {skipped.path}: {skipped.reason}", err=True, fg=typer.colors.YELLOW)
+    if summary.full_reason:
+        typer.echo(f"full build: {summary.full_reason}")
+    typer.echo(
+        f"indexed {summary.documents} documents into {summary.chunks} chunks: "
+        f"{summary.embedded} embedded, {summary.reused} reused, {summary.removed} removed "
+        f"({len(summary.skipped)} files skipped) in {summary.seconds:.1f} s"
+    )
+    typer.echo(f"generation {summary.generation} is now current ({summary.path})")
+
+
 @app.command()
-def index(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
-    """Build a new index generation from the corpus and publish it."""
-    from indexer import SentenceTransformerEmbedder, build_index, corpus_files
+def index(corpus: CorpusOpt = None, index: IndexOpt = None, full: FullOpt = False) -> None:
+    """Build a new index generation from the corpus and publish it (incremental by default)."""
+    from indexer import corpus_files
 
     settings = _settings(corpus_dir=corpus, index_dir=index)
     with _library_errors():
         corpus_files(settings.corpus_dir)  # fail fast, before the model loads
-        embedder = SentenceTransformerEmbedder(settings.model_path())
-        update, close = _progress_bar("embedding")
+        summary = _build(settings, _embedder(settings), full)
+    _report(summary)
+
+
+@app.command()
+def watch(
+    corpus: CorpusOpt = None,
+    index: IndexOpt = None,
+    debounce: Annotated[
+        int, typer.Option(min=50, help="Milliseconds of quiet before a change triggers a build.")
+    ] = 1000,
+) -> None:
+    """Build now, then rebuild (incrementally) whenever files under the corpus change. Ctrl+C stops."""
+    from watchfiles import watch as watch_files
+
+    from indexer import AskreportError, corpus_files
+
+    settings = _settings(corpus_dir=corpus, index_dir=index)
+    with _library_errors():
+        corpus_files(settings.corpus_dir)
+        embedder = _embedder(settings)
+    _build_and_report(settings, embedder)
+    typer.echo(f"watching {settings.corpus_dir} for changes (Ctrl+C to stop)")
+    for changes in watch_files(settings.corpus_dir, debounce=debounce, raise_interrupt=False):
+        typer.echo(f"{len(changes)} change(s) under {settings.corpus_dir}: rebuilding")
         try:
-            summary = build_index(settings.corpus_dir, settings.index_dir, embedder, progress=update)
-        finally:
-            close()
-    for skipped in summary.skipped:
-        typer.secho(f"warning: skipped {skipped.path}: {skipped.reason}", err=True, fg=typer.colors.YELLOW)
-    typer.echo(
-        f"indexed {summary.documents} documents into {summary.chunks} chunks "
-        f"({len(summary.skipped)} files skipped) in {summary.seconds:.1f} s"
-    )
-    typer.echo(f"generation {summary.generation} is now current ({summary.path})")
+            _build_and_report(settings, embedder)
+        except AskreportError as exc:  # keep watching: the next change may fix it
+            typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+
+
+def _build_and_report(settings: Settings, embedder: Embedder) -> None:
+    _report(_build(settings, embedder, full=False))
+
+
+@app.command()
+def rollback(index: IndexOpt = None) -> None:
+    """Make the previous kept generation current again (a running server follows)."""
+    from indexer import current_name, point_current, previous_name
+    from indexer.generations import build_lock
+
+    settings = _settings(index_dir=index)
+    with _library_errors(), build_lock(settings.index_dir):
+        before = current_name(settings.index_dir)
+        target = previous_name(settings.index_dir)
+        point_current(settings.index_dir, target)
+    typer.echo(f"rolled back from {before} to {target}")
 
 
 @app.command()
@@ -100,7 +176,6 @@ def ask(
     index: IndexOpt = None,
 ) -> None:
     """Print the passages that best answer QUESTION, with their citations."""
-    from indexer import SentenceTransformerEmbedder
     from server.api import answer_out
     from server.engine import Engine
 
@@ -108,7 +183,7 @@ def ask(
         raise _fail('the question is empty: pass it as text, e.g. askreport ask "What is MIEUX?"', 2)
     settings = _settings(index_dir=index)
     with _library_errors():
-        engine = Engine(settings.index_dir, SentenceTransformerEmbedder(settings.model_path()))
+        engine = Engine(settings.index_dir, _embedder(settings))
         response = answer_out(engine.ask(question, k))
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
@@ -148,7 +223,7 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
     """Show the current index generation: model, counts, documents and skipped files."""
-    from indexer import current_dir
+    from indexer import current_dir, generation_names
     from indexer.manifest import read_manifest
 
     settings = _settings(index_dir=index)
@@ -158,8 +233,9 @@ def info(
     if as_json:
         typer.echo(manifest.to_json(), nl=False)
         return
+    kept = ", ".join(generation_names(settings.index_dir))
     typer.echo(f"index:      {settings.index_dir}")
-    typer.echo(f"generation: {manifest.generation} (built {manifest.built_at})")
+    typer.echo(f"generation: {manifest.generation} (built {manifest.built_at}; kept: {kept})")
     typer.echo(f"model:      {manifest.model_name} (dimension {manifest.model_dim})")
     typer.echo(f"vectors:    {manifest.index_type}")
     typer.echo(f"documents:  {len(manifest.documents)}   chunks: {manifest.chunk_count}")
@@ -171,5 +247,5 @@ def info(
 
 def main() -> None:
     """Entry point of the `askreport` console script."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     app()

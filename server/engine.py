@@ -1,4 +1,10 @@
-"""The model and the current index generation, loaded once and shared by all requests."""
+"""The model and the current index generation, shared by all requests.
+
+A background thread watches the index's CURRENT pointer and swaps a newly
+published generation in between requests: a request keeps the generation it
+started with, so in-flight requests finish on it; the old one is released when
+the last of them is done.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer import AskreportError, Embedder, Hit, IndexGeneration, open_current, search
+from indexer import (
+    AskreportError,
+    Embedder,
+    Hit,
+    IndexGeneration,
+    IndexNotFoundError,
+    current_name,
+    open_current,
+    search,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,34 +40,55 @@ class Answer:
 
 
 class Engine:
-    """Answers questions; loads the index lazily so one built after start-up is picked up."""
+    """Answers questions from whichever generation is current."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder) -> None:
+    def __init__(self, index_dir: Path, embedder: Embedder, reload_interval: float = 1.0) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
+        self.reload_interval = reload_interval
+        self.load_error: AskreportError | None = None
         self._generation: IndexGeneration | None = None
         self._lock = threading.Lock()
-
-    def try_load(self) -> None:
-        """Load the current generation if possible; otherwise requests get 503 with the reason."""
-        try:
-            self.generation()
-        except AskreportError as exc:
-            log.warning("serving without an index for now: %s", exc)
-
-    def generation(self) -> IndexGeneration:
-        """The loaded generation; raises IndexNotFoundError (or a load error) if none can be loaded."""
-        current = self._generation
-        if current is not None:
-            return current
-        with self._lock:
-            if self._generation is None:
-                self._generation = open_current(self.index_dir, self.embedder.name, self.embedder.dim)
-            return self._generation
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
     def loaded(self) -> IndexGeneration | None:
         return self._generation
+
+    def refresh(self) -> bool:
+        """Load the published generation if it is not the one loaded; True if it swapped.
+
+        A generation that fails to load is logged and remembered in `load_error`;
+        the one already loaded keeps serving.
+        """
+        with self._lock:
+            try:
+                name = current_name(self.index_dir)
+                if self._generation is not None and self._generation.name == name:
+                    return False
+                fresh = open_current(self.index_dir, self.embedder.name, self.embedder.dim)
+            except AskreportError as exc:
+                if str(self.load_error) != str(exc):
+                    log.warning("index not (re)loaded: %s", exc)
+                self.load_error = exc
+                return False
+            old, self._generation, self.load_error = self._generation, fresh, None
+        log.info("serving generation %s (was %s)", fresh.name, old.name if old else "none")
+        return True
+
+    def generation(self) -> IndexGeneration:
+        """The generation to answer from; raises the load error if none is loaded."""
+        current = self._generation
+        if current is not None:
+            return current
+        self.refresh()
+        current, error = self._generation, self.load_error
+        if current is None:
+            if error is None:
+                raise IndexNotFoundError(f"no index at {self.index_dir}: run `askreport index` to build it")
+            raise type(error)(str(error))
+        return current
 
     def ask(self, question: str, k: int) -> Answer:
         started = time.perf_counter()
@@ -62,7 +98,17 @@ class Engine:
         took = (time.perf_counter() - started) * 1000
         return Answer(question, query, hits, generation, took)
 
+    def start_watching(self) -> None:
+        """Check for a newly published generation every `reload_interval` seconds."""
+        self._watcher = threading.Thread(target=self._watch, name="askreport-index-watcher", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.reload_interval):
+            self.refresh()
+
     def close(self) -> None:
-        if self._generation is not None:
-            self._generation.close()
-            self._generation = None
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        self._generation = None

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from indexer import (
     AskreportError,
+    BuildInProgressError,
     DocumentNotFoundError,
     IndexCorruptError,
     IndexMismatchError,
@@ -19,6 +20,7 @@ from indexer import (
 
 STATUS_BY_ERROR: dict[type[AskreportError], int] = {
     DocumentNotFoundError: 404,
+    BuildInProgressError: 409,
     IndexNotFoundError: 503,
     IndexCorruptError: 503,
     IndexMismatchError: 503,

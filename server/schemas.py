@@ -120,3 +120,80 @@ class HealthOut(BaseModel):
     status: str
     index_loaded: bool
     generation: str | None
+
+
+class ModelOut(BaseModel):
+    """The embedding model an index was built with."""
+
+    name: str
+    dim: int
+
+
+class IndexedDocumentOut(BaseModel):
+    """A document as recorded in the manifest."""
+
+    id: str
+    title: str
+    content_hash: str
+    chunks: int
+
+
+class SkippedOut(BaseModel):
+    """A corpus file the build left out, and why."""
+
+    path: str
+    reason: str
+
+
+class GenerationOut(BaseModel):
+    """The generation being served."""
+
+    generation: str
+    built_at: str
+    model: ModelOut
+    index_type: str
+    documents: int
+    chunks: int
+    per_document: list[IndexedDocumentOut]
+    skipped: list[SkippedOut]
+
+
+class BuildOut(BaseModel):
+    """A build started by the server, and how it went."""
+
+    id: str
+    state: str = Field(description="running, succeeded or failed")
+    full: bool
+    started_at: str
+    finished_at: str | None
+    error: str | None
+    generation: str | None = None
+    documents: int | None = None
+    chunks: int | None = None
+    embedded: int | None = None
+    reused: int | None = None
+    removed: int | None = None
+    seconds: float | None = None
+
+
+class IndexStatusOut(BaseModel):
+    """What the server is serving, what is kept on disk, and the last build."""
+
+    current: GenerationOut | None
+    kept_generations: list[str]
+    load_error: str | None
+    last_build: BuildOut | None
+
+
+class ReindexRequest(BaseModel):
+    """Options of a server-side rebuild."""
+
+    full: bool = Field(False, description="Re-embed everything instead of reusing unchanged chunks.")
+
+
+class ReindexAccepted(BaseModel):
+    """A build was started; poll `status_url` for its state."""
+
+    build_id: str
+    state: str
+    status_url: str

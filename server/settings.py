@@ -23,6 +23,18 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `askreport serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `askreport serve` listens on.")
     log_level: str = Field("info", description="Server log level: debug, info, warning or error.")
+    max_file_mb: float = Field(50, gt=0, description="Files larger than this many MB are skipped.")
+    admin_key: str = Field(
+        "",
+        description="Bearer token for /api/admin/*; empty disables the admin endpoints.",
+    )
+    reload_interval: float = Field(
+        1.0, gt=0, description="Seconds between the server's checks for a newly published index."
+    )
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
 
     def model_path(self) -> Path | None:
         """The configured model directory, or None for the bundled model."""

@@ -1,0 +1,124 @@
+"""Index status and server-side rebuilds: GET /api/index, POST /api/admin/reindex."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from indexer import IndexGeneration, generation_names
+from server.api import EngineDep
+from server.builds import BuildManager, BuildState
+from server.schemas import (
+    BuildOut,
+    GenerationOut,
+    IndexedDocumentOut,
+    IndexStatusOut,
+    ModelOut,
+    ReindexAccepted,
+    ReindexRequest,
+    SkippedOut,
+)
+
+router = APIRouter(prefix="/api")
+bearer = HTTPBearer(auto_error=False, description="The admin key (ASKREPORT_ADMIN_KEY).")
+
+
+def get_builds(request: Request) -> BuildManager:
+    builds: BuildManager = request.app.state.builds
+    return builds
+
+
+BuildsDep = Annotated[BuildManager, Depends(get_builds)]
+
+
+def require_admin(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> None:
+    """Admin routes need the admin key as a bearer token; without a configured key they are off."""
+    key: str = request.app.state.settings.admin_key
+    if not key:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail="admin endpoints are disabled: set ASKREPORT_ADMIN_KEY on the server and send it "
+            "as 'Authorization: Bearer <key>'",
+        )
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), key.encode()):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="missing or wrong admin key: send 'Authorization: Bearer <ASKREPORT_ADMIN_KEY>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def generation_out(generation: IndexGeneration) -> GenerationOut:
+    m = generation.manifest
+    return GenerationOut(
+        generation=m.generation,
+        built_at=m.built_at,
+        model=ModelOut(name=m.model_name, dim=m.model_dim),
+        index_type=m.index_type,
+        documents=len(m.documents),
+        chunks=m.chunk_count,
+        per_document=[
+            IndexedDocumentOut(id=d.id, title=d.title, content_hash=d.content_hash, chunks=d.chunks)
+            for d in m.documents
+        ],
+        skipped=[SkippedOut(path=s.path, reason=s.reason) for s in m.skipped],
+    )
+
+
+def build_out(state: BuildState) -> BuildOut:
+    out = BuildOut(
+        id=state.id,
+        state=state.state,
+        full=state.full,
+        started_at=state.started_at,
+        finished_at=state.finished_at,
+        error=state.error,
+    )
+    s = state.summary
+    if s is None:
+        return out
+    return out.model_copy(
+        update={
+            "generation": s.generation,
+            "documents": s.documents,
+            "chunks": s.chunks,
+            "embedded": s.embedded,
+            "reused": s.reused,
+            "removed": s.removed,
+            "seconds": round(s.seconds, 3),
+        }
+    )
+
+
+@router.get("/index", summary="The served generation, kept generations and the last build")
+def index_status(engine: EngineDep, builds: BuildsDep) -> IndexStatusOut:
+    loaded = engine.loaded
+    last = builds.last
+    return IndexStatusOut(
+        current=generation_out(loaded) if loaded is not None else None,
+        kept_generations=generation_names(engine.index_dir),
+        load_error=str(engine.load_error) if engine.load_error is not None else None,
+        last_build=build_out(last) if last is not None else None,
+    )
+
+
+@router.post(
+    "/admin/reindex",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[Depends(require_admin)],
+    summary="Start a background rebuild of the index (admin key required)",
+    responses={
+        401: {"description": "wrong key"},
+        403: {"description": "admin disabled"},
+        409: {"description": "a build is running"},
+    },
+)
+def reindex(builds: BuildsDep, body: ReindexRequest | None = None) -> ReindexAccepted:
+    state = builds.start(full=body.full if body is not None else False)
+    return ReindexAccepted(build_id=state.id, state=state.state, status_url="/api/index")

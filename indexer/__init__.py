@@ -24,10 +24,17 @@ from indexer.errors import (
     ModelLoadError,
     UnreadableFileError,
 )
-from indexer.generations import current_dir, current_name, generation_names, point_current, previous_name
+from indexer.generations import (
+    build_lock,
+    current_dir,
+    current_name,
+    generation_names,
+    point_current,
+    previous_name,
+)
 from indexer.index import IndexGeneration, open_current, open_generation
 from indexer.loaders import CorpusLoad, corpus_files, load_corpus, load_document
-from indexer.manifest import Manifest
+from indexer.manifest import Manifest, read_manifest
 from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile
 from indexer.search import search
 from indexer.writer import chunk_hash
@@ -60,6 +67,7 @@ __all__ = [
     "SkippedFile",
     "UnreadableFileError",
     "build_index",
+    "build_lock",
     "bundled_model_path",
     "chunk_document",
     "chunk_hash",
@@ -76,5 +84,6 @@ __all__ = [
     "open_generation",
     "point_current",
     "previous_name",
+    "read_manifest",
     "search",
 ]

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 """Called as `progress(done, total)` while chunks are embedded."""
 
-EMBED_BATCH = 64
+PROGRESS_STEP = 64  # texts per embed call, so the progress bar moves; the model batches inside
 
 
 @dataclass(frozen=True)
@@ -202,10 +202,10 @@ def embed_all(embedder: Embedder, texts: Sequence[str], progress: Progress | Non
     parts = [np.zeros((0, embedder.dim), dtype=np.float32)]
     if progress is not None:
         progress(0, len(texts))
-    for start in range(0, len(texts), EMBED_BATCH):
-        parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
+    for start in range(0, len(texts), PROGRESS_STEP):
+        parts.append(embedder.embed(texts[start : start + PROGRESS_STEP]))
         if progress is not None:
-            progress(min(start + EMBED_BATCH, len(texts)), len(texts))
+            progress(min(start + PROGRESS_STEP, len(texts)), len(texts))
     return np.vstack(parts)
 
 

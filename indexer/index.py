@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,14 @@ def open_generation(path: Path, model_name: str | None = None, dim: int | None =
             raise IndexCorruptError(
                 f"{path} has no {part}: run `askreport index --full` to rebuild the index"
             )
-    vectors = read_vectors(path / VECTORS_FILE)
-    store = Store(path / STORE_FILE)
-    rows = store.chunk_count()
+    try:
+        vectors = read_vectors(path / VECTORS_FILE)
+        store = Store(path / STORE_FILE)
+        rows = store.chunk_count()
+    except (RuntimeError, sqlite3.Error) as exc:  # faiss raises RuntimeError for a damaged file
+        raise IndexCorruptError(
+            f"{path} cannot be read ({exc}): run `askreport index --full` to rebuild the index"
+        ) from exc
     if vectors.ntotal != rows or rows != manifest.chunk_count:
         store.close()
         raise IndexCorruptError(

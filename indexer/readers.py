@@ -37,6 +37,8 @@ def decode_text(data: bytes) -> str:
         raise UnreadableFileError(
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
         ) from exc
+    if not text.strip():
+        raise UnreadableFileError("the file is empty; add text or remove it")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > 0.05 * len(text):
         raise UnreadableFileError("not a text file (too many control characters)")

@@ -122,12 +122,27 @@ def _mark_footnotes_lists_tables(paras: list[_Para]) -> None:
         elif all("\t" in line for line in p.lines):
             p.kind = BlockKind.TABLE
             labels.update(line.split("\t", 1)[0] for line in p.lines)
-    for p in paras:
-        if p.kind is BlockKind.PARAGRAPH and len(p.lines) == 1:
-            label = _row_label(p.lines[0], labels)
-            if label is not None:
-                p.kind = BlockKind.TABLE
-                p.lines = [label + "\t" + p.lines[0][len(label) + 1 :]]
+    _mark_rows_without_tabs(paras, labels)
+
+
+def _mark_rows_without_tabs(paras: list[_Para], labels: set[str]) -> None:
+    """One-line paragraphs that start with a known row label and sit next to other rows."""
+    found = {
+        i: label
+        for i, p in enumerate(paras)
+        if p.kind is BlockKind.PARAGRAPH
+        and len(p.lines) == 1
+        and (label := _row_label(p.lines[0], labels)) is not None
+    }
+
+    def row_like(i: int) -> bool:
+        return i in found or (0 <= i < len(paras) and paras[i].kind is BlockKind.TABLE)
+
+    for i, label in found.items():
+        if row_like(i - 1) or row_like(i + 1):
+            p = paras[i]
+            p.kind = BlockKind.TABLE
+            p.lines = [label + "\t" + p.lines[0][len(label) + 1 :]]
 
 
 def _row_label(line: str, labels: set[str]) -> str | None:
@@ -141,7 +156,13 @@ def _continues(first: _Para, second: _Para) -> bool:
     if first.kind is not BlockKind.PARAGRAPH or second.kind is not BlockKind.PARAGRAPH:
         return False
     head = second.lines[0][:1]
-    return not first.lines[-1].endswith(_SENTENCE_END) and (head.islower() or head.isdigit())
+    if first.lines[-1].endswith(_SENTENCE_END):
+        return False
+    if head.islower():
+        return True
+    # a digit may open the paragraph under a heading ("Kyrgyzstan" / "2013 saw..."), so a
+    # digit continues only a paragraph that cannot be a heading
+    return head.isdigit() and not (len(first.lines) == 1 and _is_title_like(first.lines[0]))
 
 
 def _rejoin_split_paragraphs(paras: list[_Para]) -> list[_Para]:

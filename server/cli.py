@@ -37,7 +37,15 @@ FullOpt = Annotated[
 
 
 def _settings(**overrides: Any) -> Settings:
-    settings = Settings()
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ASKREPORT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise _fail(f"invalid setting: {problems}", 2) from None
     return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
 
 
@@ -157,8 +165,7 @@ def _build_and_report(settings: Settings, embedder: Embedder) -> None:
 @app.command()
 def rollback(index: IndexOpt = None) -> None:
     """Make the previous kept generation current again (a running server follows)."""
-    from indexer import current_name, point_current, previous_name
-    from indexer.generations import build_lock
+    from indexer import build_lock, current_name, point_current, previous_name
 
     settings = _settings(index_dir=index)
     with _library_errors(), build_lock(settings.index_dir):
@@ -214,7 +221,10 @@ def serve(
     from server.app import create_app
 
     settings = _settings(host=host, port=port, index_dir=index)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    with _library_errors():
+        embedder = _embedder(settings)  # a bad model fails here, with a message, not in uvicorn
+    app = create_app(settings, embedder=embedder)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
 @app.command()
@@ -223,8 +233,7 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
     """Show the current index generation: model, counts, documents and skipped files."""
-    from indexer import current_dir, generation_names
-    from indexer.manifest import read_manifest
+    from indexer import current_dir, generation_names, read_manifest
 
     settings = _settings(index_dir=index)
     with _library_errors():

@@ -95,3 +95,36 @@ def test_section_without_body_yields_no_chunk() -> None:
     doc = Document("d", "D", "d.md", s.text, s.sections, s.blocks, "h")
     chunks = chunk_document(doc, HashingEmbedder().count_tokens)
     assert [c.section_path for c in chunks] == [("B",)]
+
+
+def _doc(raw: str) -> Document:
+    from indexer.structure import parse
+
+    s = parse(raw)
+    return Document("d", "D", "d.txt", s.text, s.sections, s.blocks, "h")
+
+
+def test_window_holds_for_urls_unspaced_scripts_and_huge_tokens(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    url = "https://example.org/" + "x9" * 3000
+    cjk = "移民劳工的权利需要保护。" * 300
+    huge = "A" * 20000
+    doc = _doc(f"Heading\n\nSee {url} for details.\n\n{cjk}\n\n{huge}")
+    chunks = chunk_document(doc, embedder.count_tokens)
+    assert len(chunks) > 5
+    for c in chunks:
+        assert doc.text[c.start : c.end] == c.text
+        assert embedder.count_tokens(c.embed_text) <= 256
+    covered = set()
+    for c in chunks:
+        covered.update(range(c.start, c.end))
+    assert all(i in covered for i, ch in enumerate(doc.text) if not ch.isspace())
+
+
+def test_heading_leads_a_long_first_block(embedder: SentenceTransformerEmbedder) -> None:
+    body = " ".join(f"Sentence {i} describes the labour migration programme in detail." for i in range(80))
+    doc = _doc(f"# Big heading\n\n{body}")
+    chunks = chunk_document(doc, embedder.count_tokens)
+    assert chunks[0].text.startswith("Big heading\n\nSentence 0")
+    assert all(c.text != "Big heading" for c in chunks)

@@ -76,6 +76,12 @@ def test_errors_exit_non_zero_with_a_message(tmp_path: Path, args: list[str], me
     assert "Traceback" not in result.stderr
 
 
+def test_invalid_setting_is_a_message_not_a_traceback() -> None:
+    result = run("info", env={"ASKREPORT_PORT": "abc"})
+    assert result.returncode == 2
+    assert "invalid setting: ASKREPORT_PORT" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
     assert run("ask", "q", "--k", "0").returncode == 2
     blank = run("ask", "   ", "--index", str(tmp_path))

@@ -56,3 +56,30 @@ def test_decode_text_accepts_utf8_with_bom() -> None:
     assert decode_text("\ufeffHello".encode()) == "Hello"
     with pytest.raises(UnreadableFileError):
         decode_text(b"\x01\x02\x03\x04 abc")
+
+
+def test_bom_only_file_is_skipped_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf")
+    (tmp_path / "ok.txt").write_text("Fine.")
+    loaded = load_corpus(tmp_path)
+    assert [d.id for d in loaded.documents] == ["ok"]
+    assert "empty" in loaded.skipped[0].reason
+
+
+def test_symlink_out_of_the_corpus_is_ignored(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret")
+    (corpus / "link.txt").symlink_to(secret)
+    (corpus / "ok.txt").write_text("Fine.")
+    assert [d.id for d in load_corpus(corpus).documents] == ["ok"]
+
+
+def test_file_over_the_size_limit_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text("word " * 1000)
+    (tmp_path / "ok.txt").write_text("Fine.")
+    loaded = load_corpus(tmp_path, max_bytes=1000)
+    assert [d.id for d in loaded.documents] == ["ok"]
+    assert "over the 0.000953674 MB limit" in loaded.skipped[0].reason or "limit" in loaded.skipped[0].reason
+    assert "ASKREPORT_MAX_FILE_MB" in loaded.skipped[0].reason

@@ -137,3 +137,11 @@ def test_skipped_files_are_recorded(tmp_path: Path) -> None:
     assert [s.path for s in summary.skipped] == ["bad.txt"]
     manifest = read_manifest(current_dir(tmp_path / "index"))
     assert [s.path for s in manifest.skipped] == ["bad.txt"]
+
+
+@pytest.mark.parametrize("part", [VECTORS_FILE, STORE_FILE])
+def test_damaged_files_are_refused_not_crashed(built: tuple[Path, HashingEmbedder], part: str) -> None:
+    root, fake = built
+    (current_dir(root) / part).write_bytes(b"garbage, not an index file" * 10)
+    with pytest.raises(IndexCorruptError, match="cannot be read"):
+        open_current(root, fake.name, fake.dim)

@@ -102,3 +102,30 @@ def test_text_before_the_first_heading_has_a_root_section() -> None:
     structure = parse("Some text that opens the file.\n\n# Heading\n\nBody.")
     assert structure.sections[0].path == ()
     assert structure.sections[1].path == ("Heading",)
+
+
+def test_heading_followed_by_a_number_stays_a_heading() -> None:
+    structure = parse("Kyrgyzstan\n\n2013 was the year the Action began.\n\nMore text follows here.")
+    assert structure.sections[0].path == ("Kyrgyzstan",)
+
+
+def test_page_break_before_a_number_is_rejoined() -> None:
+    first = (
+        "Remittances sent by migrant workers to their families have become an essential part of the "
+        "national revenue, especially in the Philippines, with inward remittances representing"
+    )
+    structure = parse(f"{first}\n\n\n\n10.2% of the GDP.")
+    assert structure.text == f"{first} 10.2% of the GDP."
+
+
+def test_row_label_alone_is_not_a_table_row() -> None:
+    raw = (
+        "Objective\tOne\nResult\tTwo\n\nSome heading\n\nResult of the review was that nothing changed at all."
+    )
+    structure = parse(raw)
+    assert "Result of the review" in structure.text
+    assert "Result\tof" not in structure.text
+
+
+def test_double_underscores_are_not_bold() -> None:
+    assert "__init__" in parse("Call __init__ first.").text

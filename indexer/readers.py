@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 from indexer.errors import UnreadableFileError
 from indexer.models import BlockKind
@@ -205,13 +206,21 @@ def _pdf_paragraphs(page_text: str) -> str:
     return "\n\n".join(" ".join(p) for p in paras if p)
 
 
+def _page_text(page: Any) -> str:
+    """Text of a page; layout mode keeps the vertical gaps that separate paragraphs."""
+    try:
+        return str(page.extract_text(extraction_mode="layout") or "")
+    except Exception:  # layout mode fails on some fonts; plain mode still gets the words
+        return str(page.extract_text() or "")
+
+
 def read_pdf(data: bytes) -> Read:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [_pdf_paragraphs(page.extract_text() or "") for page in reader.pages]
+        pages = [_pdf_paragraphs(_page_text(page)) for page in reader.pages]
         meta = reader.metadata
         title = str(meta.title).strip() if meta is not None and meta.title else None
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -228,7 +237,7 @@ _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre)\s*(\d)$", re.IGNOR
 
 def _docx_item(style: str, text: str) -> Item:
     if style.lower() == "title":
-        return Item(BlockKind.HEADING, text, 1)
+        return Item(BlockKind.HEADING, text, 0)  # above Heading 1
     match = _HEADING_STYLE.match(style)
     if match:
         return Item(BlockKind.HEADING, text, int(match.group(1)))

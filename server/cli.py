@@ -148,14 +148,46 @@ def watch(
     with _library_errors():
         corpus_files(settings.corpus_dir)
         embedder = _embedder(settings)
+    seen = _corpus_state(settings.corpus_dir)
     _build_and_report(settings, embedder)
     typer.echo(f"watching {settings.corpus_dir} for changes (Ctrl+C to stop)")
-    for changes in watch_files(settings.corpus_dir, debounce=debounce, raise_interrupt=False):
-        typer.echo(f"{len(changes)} change(s) under {settings.corpus_dir}: rebuilding")
+    # Events say when to look; the corpus state decides whether to build, so a change made while
+    # a build ran, or before the watcher started, is never missed.
+    events = watch_files(
+        settings.corpus_dir,
+        debounce=debounce,
+        raise_interrupt=False,
+        yield_on_timeout=True,
+        rust_timeout=2000,
+    )
+    for _ in events:
+        state = _corpus_state(settings.corpus_dir)
+        if state == seen:
+            continue
+        seen = state
+        typer.echo(f"change under {settings.corpus_dir}: rebuilding")
         try:
             _build_and_report(settings, embedder)
         except AskreportError as exc:  # keep watching: the next change may fix it
             typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+
+
+def _corpus_state(corpus: Path) -> list[tuple[str, int, int]]:
+    """Path, modification time and size of every corpus file: what a rebuild would see."""
+    from indexer import AskreportError, corpus_files
+
+    try:
+        files = corpus_files(corpus)
+    except AskreportError:
+        return []
+    state = []
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        state.append((str(path), st.st_mtime_ns, st.st_size))
+    return state
 
 
 def _build_and_report(settings: Settings, embedder: Embedder) -> None:

@@ -30,6 +30,7 @@ def test_help_lists_the_commands() -> None:
         assert command in result.stdout
 
 
+@pytest.mark.slow
 def test_index_info_ask_round_trip(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -86,3 +87,74 @@ def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
     assert run("ask", "q", "--k", "0").returncode == 2
     blank = run("ask", "   ", "--index", str(tmp_path))
     assert blank.returncode == 2 and "the question is empty" in blank.stderr
+
+
+def _small_corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "one.md").write_text("# One\n\nSeasonal workers from Tajikistan travel to Russia.")
+    return corpus
+
+
+@pytest.mark.slow
+def test_rollback_switches_to_the_previous_generation(tmp_path: Path) -> None:
+    corpus, index = _small_corpus(tmp_path), tmp_path / "index"
+    nothing = run("rollback", "--index", str(index))
+    assert nothing.returncode == 1 and "no index at" in nothing.stderr
+    assert run("index", "--corpus", str(corpus), "--index", str(index)).returncode == 0
+    only = run("rollback", "--index", str(index))
+    assert only.returncode == 1 and "nothing to roll back to" in only.stderr
+    (corpus / "two.md").write_text("# Two\n\nThe shelter in Chiang Mai assists victims.")
+    second = run("index", "--corpus", str(corpus), "--index", str(index))
+    assert "1 embedded, 1 reused, 0 removed" in second.stdout
+    names = sorted(p.name for p in (index / "generations").iterdir())
+    rolled = run("rollback", "--index", str(index))
+    assert rolled.returncode == 0
+    assert rolled.stdout.strip() == f"rolled back from {names[1]} to {names[0]}"
+    assert (index / "CURRENT").read_text().strip() == names[0]
+    info = json.loads(run("info", "--json", "--index", str(index)).stdout)
+    assert [d["id"] for d in info["documents"]] == ["one"]
+
+
+@pytest.mark.slow
+def test_watch_rebuilds_when_the_corpus_changes(tmp_path: Path) -> None:
+    corpus, index = _small_corpus(tmp_path), tmp_path / "index"
+    proc = subprocess.Popen(
+        [*ASKREPORT, "watch", "--corpus", str(corpus), "--index", str(index), "--debounce", "200"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        lines = _read_until(proc, "watching", 120)
+        assert any("indexed 1 documents" in line for line in lines)
+        (corpus / "two.md").write_text("# Two\n\nThe shelter in Chiang Mai assists victims.")
+        lines = _read_until(proc, "is now current", 120)
+        assert any("rebuilding" in line for line in lines)
+        assert any("indexed 2 documents into 2 chunks: 1 embedded, 1 reused" in line for line in lines)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> list[str]:
+    """Lines printed by `proc` up to and including the first that holds `marker`."""
+    import queue
+    import threading
+
+    if not hasattr(proc, "lines"):
+        lines_q: queue.Queue[str] = queue.Queue()
+        assert proc.stdout is not None
+        stdout = proc.stdout
+        threading.Thread(target=lambda: [lines_q.put(line) for line in stdout], daemon=True).start()
+        proc.lines = lines_q  # type: ignore[attr-defined]
+    lines: list[str] = []
+    try:
+        while True:
+            line = proc.lines.get(timeout=timeout)  # type: ignore[attr-defined]
+            lines.append(line)
+            if marker in line:
+                return lines
+    except queue.Empty:
+        raise AssertionError(f"no line with {marker!r} within {timeout} s; got {lines}") from None

@@ -1,0 +1,112 @@
+"""Server-side rebuilds: admin key, 202 + build id, one build at a time, /api/index."""
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer import SentenceTransformerEmbedder, build_index
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import CORPUS, REPORT
+
+KEY = "s3cret-admin-key"
+
+
+@pytest.fixture()
+def live(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterator[tuple[TestClient, Path]]:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(REPORT, corpus)
+    build_index(corpus, tmp_path / "index", embedder)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", admin_key=KEY, reload_interval=0.1)
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        yield client, corpus
+
+
+def _wait_for_build(client: TestClient, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.get("/api/index").json()
+        if status["last_build"] and status["last_build"]["state"] != "running":
+            return status
+        time.sleep(0.1)
+    raise AssertionError("the build did not finish")
+
+
+def _auth(key: str = KEY) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_admin_is_disabled_without_a_key(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        r = client.post("/api/admin/reindex", headers=_auth("anything"))
+    assert r.status_code == 403
+    assert "set ASKREPORT_ADMIN_KEY" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("headers", [{}, _auth("wrong"), {"Authorization": "Basic abc"}])
+def test_wrong_or_missing_key_is_401(live: tuple[TestClient, Path], headers: dict[str, str]) -> None:
+    client, _ = live
+    r = client.post("/api/admin/reindex", headers=headers)
+    assert r.status_code == 401 and "admin key" in r.json()["detail"]
+    assert client.get("/api/index").json()["last_build"] is None
+
+
+def test_reindex_publishes_and_the_server_swaps(live: tuple[TestClient, Path]) -> None:
+    client, corpus = live
+    before = client.get("/api/search", params={"q": "hotline for migrants"}).json()["index"]["generation"]
+    (corpus / "hotline.md").write_text(
+        "# Hotline\n\nA telephone hotline for migrants opened in Bishkek in 2024."
+    )
+    r = client.post("/api/admin/reindex", headers=_auth())
+    assert r.status_code == 202
+    body = r.json()
+    assert body["state"] == "running" and body["status_url"] == "/api/index" and body["build_id"]
+    status = _wait_for_build(client)
+    build = status["last_build"]
+    assert build["id"] == body["build_id"] and build["state"] == "succeeded", build
+    assert build["embedded"] == 1 and build["reused"] == build["chunks"] - 1
+    assert status["current"]["generation"] == build["generation"] != before
+    assert {d["id"] for d in status["current"]["per_document"]} == {
+        "hotline",
+        "mieux-asia-labour-migration-and-thb",
+    }
+    answer = client.get("/api/search", params={"q": "hotline for migrants", "k": 1}).json()
+    assert answer["index"]["generation"] == build["generation"]
+    assert "Bishkek" in answer["passages"][0]["text"]
+
+
+def test_second_reindex_while_running_is_409(live: tuple[TestClient, Path]) -> None:
+    client, corpus = live
+    for i in range(6):  # enough text that a full build takes a few seconds
+        shutil.copy(REPORT, corpus / f"copy-{i}.txt")
+    first = client.post("/api/admin/reindex", headers=_auth(), json={"full": True})
+    second = client.post("/api/admin/reindex", headers=_auth())
+    assert first.status_code == 202
+    assert second.status_code == 409
+    assert first.json()["build_id"] in second.json()["detail"]
+    assert _wait_for_build(client)["last_build"]["state"] == "succeeded"
+
+
+def test_failed_build_is_reported_and_serving_continues(live: tuple[TestClient, Path]) -> None:
+    client, corpus = live
+    serving = client.get("/api/index").json()["current"]["generation"]
+    shutil.rmtree(corpus)
+    assert client.post("/api/admin/reindex", headers=_auth()).status_code == 202
+    status = _wait_for_build(client)
+    assert status["last_build"]["state"] == "failed"
+    assert "does not exist" in status["last_build"]["error"]
+    assert status["current"]["generation"] == serving
+    assert client.get("/api/search", params={"q": "remittances"}).status_code == 200
+
+
+def test_index_status_without_an_index(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "none")
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        status = client.get("/api/index").json()
+    assert status["current"] is None and status["kept_generations"] == []
+    assert "run `askreport index`" in status["load_error"]

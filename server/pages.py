@@ -54,22 +54,31 @@ def _section_of(doc: Document, start: int) -> tuple[str, ...]:
     return inside[-1].path if inside else ()
 
 
+def _marked_up(doc: Document, span: tuple[int, int] | None) -> str:
+    """Escaped text with headings in <strong> and the cited span in <mark> (the first one scrolled to)."""
+    headings = {(s.start, s.start + len(s.path[-1])) for s in doc.sections if s.path}
+    cuts = {0, len(doc.text)} | {p for h in headings for p in h} | set(span or ())
+    bounds = sorted(c for c in cuts if 0 <= c <= len(doc.text))
+    out: list[str] = []
+    first_mark = True
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        piece = escape(doc.text[a:b])
+        if any(h0 <= a and b <= h1 for h0, h1 in headings):
+            piece = f"<strong>{piece}</strong>"
+        if span is not None and span[0] <= a and b <= span[1]:
+            anchor = ' id="cited"' if first_mark else ""
+            piece = f"<mark{anchor}>{piece}</mark>"
+            first_mark = False
+        out.append(piece)
+    return "".join(out)
+
+
 def render_document(doc: Document, span: tuple[int, int] | None) -> str:
-    """The document as HTML-escaped text, the cited span in a <mark> scrolled into view."""
-    if span is None:
-        body = escape(doc.text)
-        crumbs = ""
-    else:
-        start, end = span
-        body = (
-            escape(doc.text[:start])
-            + '<mark id="cited">'
-            + escape(doc.text[start:end])
-            + "</mark>"
-            + escape(doc.text[end:])
-        )
-        path = " › ".join(_section_of(doc, start))
-        crumbs = f'<p class="crumbs">Cited from: {escape(path)} (characters {start}–{end})</p>'
+    """The document as HTML-escaped text, the cited span highlighted and scrolled into view."""
+    crumbs = ""
+    if span is not None:
+        path = " › ".join(_section_of(doc, span[0]))
+        crumbs = f'<p class="crumbs">Cited from: {escape(path)} (characters {span[0]}–{span[1]})</p>'
     title = escape(doc.title)
     scroll = (
         "<script>const m=document.getElementById('cited');if(m){m.scrollIntoView({block:'center'});}</script>"
@@ -79,7 +88,7 @@ def render_document(doc: Document, span: tuple[int, int] | None) -> str:
         f'<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{title} · askreport</title><style>{_STYLE}</style></head><body>"
         f'<header><a href="/">askreport</a> · {title}</header><main><h1>{title}</h1>{crumbs}'
-        f'<div class="doc">{body}</div></main>{scroll}</body></html>'
+        f'<div class="doc">{_marked_up(doc, span)}</div></main>{scroll}</body></html>'
     )
 
 

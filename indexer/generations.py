@@ -23,6 +23,7 @@ CURRENT_FILE = "CURRENT"
 GENERATIONS_DIR = "generations"
 STAGING_PREFIX = ".staging-"
 LOCK_FILE = ".build.lock"
+PUBLISHED_MARK = "PUBLISHED"  # in a generation directory: it has been current at least once
 KEEP_GENERATIONS = 3
 
 
@@ -84,6 +85,7 @@ def publish(root: Path, staging: Path, name: str) -> Path:
     os.replace(staging, final)
     _fsync_dir(final.parent)
     point_current(root, name)
+    (final / PUBLISHED_MARK).touch()
     return final
 
 
@@ -114,7 +116,10 @@ def prune(root: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
 def previous_name(root: Path) -> str:
     """The generation published before the current one; IndexNotFoundError if there is none."""
     current = current_name(root)
-    older = [n for n in generation_names(root) if n < current]
+    base = root / GENERATIONS_DIR
+    # a build killed between renaming its directory and switching CURRENT leaves a generation
+    # that was never served: rolling back to it would be a surprise
+    older = [n for n in generation_names(root) if n < current and (base / n / PUBLISHED_MARK).exists()]
     if not older:
         raise IndexNotFoundError(
             f"no generation older than {current} is kept in {root}: nothing to roll back to"

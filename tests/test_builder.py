@@ -148,3 +148,17 @@ def test_one_build_at_a_time(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     with build_lock(index), pytest.raises(BuildInProgressError, match="another build is running"):
         build_index(corpus, index, HashingEmbedder())
+
+
+def test_rollback_skips_a_generation_that_was_never_current(corpus: Path, tmp_path: Path) -> None:
+    from indexer import point_current, previous_name
+
+    index = tmp_path / "index"
+    fake = HashingEmbedder()
+    first = build_index(corpus, index, fake).generation
+    second = build_index(corpus, index, fake).generation
+    point_current(index, first)  # as if the second build died after renaming, before switching CURRENT
+    (index / "generations" / second / "PUBLISHED").unlink()
+    third = build_index(corpus, index, fake).generation
+    assert previous_name(index) == first
+    assert current_name(index) == third

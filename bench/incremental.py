@@ -113,9 +113,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--docs", type=int, default=100, help="number of documents: the first N lines (default: %(default)s)"
     )
-    parser.add_argument(
-        "--runs", type=int, default=5, help="repetitions of each measurement (default: %(default)s)"
-    )
+    parser.add_argument("--runs", type=int, default=5, help="repetitions of each measurement (default: %(default)s)")
     parser.add_argument(
         "--write",
         action="store_true",
@@ -246,9 +244,7 @@ def phase_timers(timings: dict[str, float]) -> Iterator[None]:
             setattr(builder, name, func)
 
 
-def breakdown(
-    corpus: Path, files: Sequence[Path], embedder: Any, work: Path
-) -> tuple[Build, dict[str, float]]:
+def breakdown(corpus: Path, files: Sequence[Path], embedder: Any, work: Path) -> tuple[Build, dict[str, float]]:
     """One extra incremental build (not part of the timed runs) split into the builder's phases."""
     index_root = Path(tempfile.mkdtemp(prefix="index-", dir=work))
     timings: dict[str, float] = {}
@@ -362,9 +358,7 @@ def phase_table(build: Build, timings: dict[str, float]) -> str:
     lines = ["| phase (`indexer/builder.py` step) | s | share | what it does |", "|---|---:|---:|---|"]
     for name in PHASES:
         if name in timings:
-            lines.append(
-                f"| `{name}` | {timings[name]:.4f} | {timings[name] / total:.0%} | {PHASE_NOTES[name]} |"
-            )
+            lines.append(f"| `{name}` | {timings[name]:.4f} | {timings[name] / total:.0%} | {PHASE_NOTES[name]} |")
     rest = total - sum(timings.values())
     lines.append(f"| other (lock, staging dir, summary) | {rest:.4f} | {rest / total:.0%} | |")
     lines.append(f"| **total** | {total:.4f} | 100% | |")
@@ -416,8 +410,7 @@ def machine_facts(work: Path, load: Sequence[tuple[float, float, float]]) -> lis
     return [
         f"CPUs available (nproc): {len(os.sched_getaffinity(0))}",
         f"CPU model: {cpu_model()}",
-        f"Python {platform.python_version()}, torch {torch.__version__}, "
-        f"torch threads: {torch.get_num_threads()}",
+        f"Python {platform.python_version()}, torch {torch.__version__}, torch threads: {torch.get_num_threads()}",
         f"temporary corpus and index on: {mount_of(work)}",
         "load average (1/5/15 min) before and after the runs: "
         + ", ".join("/".join(f"{x:.2f}" for x in triple) for triple in load)

@@ -5,6 +5,7 @@ The server and the CLI use only what this module exports.
 
 from indexer.builder import BuildSummary, build_index, embed_all
 from indexer.chunking import ChunkerSettings, chunk_document, embed_text
+from indexer.conversation import is_follow_up, rewrite
 from indexer.embedding import (
     BUNDLED_MODEL_NAME,
     Embedder,
@@ -35,12 +36,13 @@ from indexer.generations import (
 from indexer.index import IndexGeneration, open_current, open_generation
 from indexer.loaders import CorpusLoad, corpus_files, load_corpus, load_document
 from indexer.manifest import Manifest, read_manifest
-from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile
-from indexer.search import search
+from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile, Span
+from indexer.search import DEFAULT_FOUND_THRESHOLD, Fusion, Retrieval, SearchMode, retrieve, search
 from indexer.writer import chunk_hash
 
 __all__ = [
     "BUNDLED_MODEL_NAME",
+    "DEFAULT_FOUND_THRESHOLD",
     "AskreportError",
     "Block",
     "BuildInProgressError",
@@ -55,6 +57,7 @@ __all__ = [
     "DocumentNotFoundError",
     "Embedder",
     "EmptyCorpusError",
+    "Fusion",
     "Hit",
     "IndexCorruptError",
     "IndexGeneration",
@@ -62,9 +65,12 @@ __all__ = [
     "IndexNotFoundError",
     "Manifest",
     "ModelLoadError",
+    "Retrieval",
+    "SearchMode",
     "Section",
     "SentenceTransformerEmbedder",
     "SkippedFile",
+    "Span",
     "UnreadableFileError",
     "build_index",
     "build_lock",
@@ -85,5 +91,8 @@ __all__ = [
     "point_current",
     "previous_name",
     "read_manifest",
+    "retrieve",
+    "rewrite",
+    "is_follow_up",
     "search",
 ]

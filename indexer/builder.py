@@ -170,9 +170,7 @@ def _plan(
         if previous is not None and old_hashes.get(doc.id) == doc.content_hash:
             pairs = previous.store.chunks_of(doc.id)
         else:
-            pairs = [
-                (c, chunk_hash(embedder.name, c)) for c in chunk_document(doc, embedder.count_tokens, chunker)
-            ]
+            pairs = [(c, chunk_hash(embedder.name, c)) for c in chunk_document(doc, embedder.count_tokens, chunker)]
         chunks.extend(c for c, _ in pairs)
         hashes.extend(h for _, h in pairs)
     return _Plan(tuple(documents), chunks, hashes, [old_rows.get(h, -1) for h in hashes])

@@ -12,9 +12,7 @@ import re
 _IMAGE_OR_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
 _BOLD = re.compile(r"(\*\*)(?=\S)(.+?)(?<=\S)\1")
 _ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![*\w])")
-_FORMAT_TAG = re.compile(
-    r"</?(?:i|b|em|strong|u|s|sup|sub|span|small|mark|font)(?:\s[^<>]*)?/?>", re.IGNORECASE
-)
+_FORMAT_TAG = re.compile(r"</?(?:i|b|em|strong|u|s|sup|sub|span|small|mark|font)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
 _SPACES = re.compile(r"[^\S\t\n]+")
 _TAB_RUN = re.compile(r"[^\S\n]*\t\s*")

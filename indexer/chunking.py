@@ -13,12 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from indexer.models import Block, BlockKind, Chunk, Document, Section
+from indexer.sentences import sentence_spans
 
 TokenCounter = Callable[[str], int]
 
-_SENTENCE = re.compile(
-    r"[^.!?\n\u3002\uff01\uff1f]*(?:[.!?\u3002\uff01\uff1f]+[\"'\u201d\u2019)\]\u00b9\u00b2\u00b3\u2070-\u2079]*|\n|$)"
-)
 _WORD = re.compile(r"\S+")
 PATH_SEPARATOR = " > "
 
@@ -38,9 +36,7 @@ def embed_text(section_path: tuple[str, ...], passage: str) -> str:
     return PATH_SEPARATOR.join(section_path) + "\n" + passage
 
 
-def chunk_document(
-    doc: Document, count_tokens: TokenCounter, settings: ChunkerSettings | None = None
-) -> list[Chunk]:
+def chunk_document(doc: Document, count_tokens: TokenCounter, settings: ChunkerSettings | None = None) -> list[Chunk]:
     """Chunk a document section by section."""
     settings = settings or ChunkerSettings()
     chunks: list[Chunk] = []
@@ -99,7 +95,7 @@ def _split_long(
 ) -> list[tuple[int, int]]:
     """Cut a span that is too long at sentence ends, then word ends, then characters."""
     spans: list[tuple[int, int]] = []
-    for s, e in _pieces(_SENTENCE, text, start, end):
+    for s, e in sentence_spans(text, start, end):
         if tokens(s, e) <= limit:
             spans.append((s, e))
             continue
@@ -116,9 +112,7 @@ def _pieces(pattern: re.Pattern[str], text: str, start: int, end: int) -> list[t
     return [(s, e) for s, e in spans if s < e]
 
 
-def _split_chars(
-    start: int, end: int, tokens: Callable[[int, int], int], limit: int
-) -> list[tuple[int, int]]:
+def _split_chars(start: int, end: int, tokens: Callable[[int, int], int], limit: int) -> list[tuple[int, int]]:
     """Cut one overlong word (a URL, unspaced script) into the longest pieces that fit."""
     out: list[tuple[int, int]] = []
     while start < end:
@@ -134,9 +128,7 @@ def _split_chars(
     return out
 
 
-def _pack(
-    spans: list[tuple[int, int]], tokens: Callable[[int, int], int], limit: int
-) -> list[tuple[int, int]]:
+def _pack(spans: list[tuple[int, int]], tokens: Callable[[int, int], int], limit: int) -> list[tuple[int, int]]:
     """Greedily join neighbouring spans while the joined span fits the window."""
     out: list[tuple[int, int]] = []
     for s, e in spans:

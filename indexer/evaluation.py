@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 _MARKUP = re.compile(r"\*\*|</?i>|[\u00b9\u00b2\u00b3\u2070-\u2079]")
-_FOLD = str.maketrans(
-    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
-)
+_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
 def normalise_for_match(text: str) -> str:
@@ -62,3 +60,132 @@ def read_question_set(path: Path) -> list[dict[str, Any]]:
     """Rows of a JSON Lines question set."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
+# --- question sets (shared/eval format) --------------------------------------------------------
+
+Answerer = Callable[[str, Sequence[str]], tuple[list[str], bool, str]]
+"""(question, earlier questions) -> (passage texts, found, query searched)."""
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A question whose passages did not contain a key (or a wrong 'found')."""
+
+    id: str
+    group: str
+    question: str
+    query: str
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class QuestionSetReport:
+    """Metrics of a question set, by group, with the misses."""
+
+    groups: dict[str, RankMetrics]
+    unanswerable_flagged: float
+    answerable_flagged: float
+    misses: tuple[Miss, ...]
+
+
+def evaluate_questions(rows: Sequence[dict[str, Any]], answer: Answerer) -> QuestionSetReport:
+    """Run every question through `answer` and score it as `shared/eval/README.md` describes.
+
+    Besides singles, first turns and follow-ups, the group `follow-ups (question only)`
+    searches each follow-up without its conversation, for comparison.
+    """
+    ranks: dict[str, list[int | None]] = {g: [] for g in GROUPS}
+    flags: dict[bool, list[bool]] = {True: [], False: []}
+    misses: list[Miss] = []
+
+    def score(rid: str, group: str, question: str, keys: Sequence[str], earlier: Sequence[str]) -> None:
+        texts, found, query = answer(question, earlier)
+        rank = rank_of(texts, keys)
+        ranks[group].append(rank)
+        if group != FOLLOW_UPS_PLAIN:
+            flags[True].append(not found)
+        if rank is None or (group != FOLLOW_UPS_PLAIN and not found):
+            misses.append(Miss(rid, group, question, query, rank))
+
+    for row in rows:
+        if row["kind"] == "single":
+            score(row["id"], "singles", row["question"], row["keys"], ())
+        elif row["kind"] == "conversation":
+            earlier: list[str] = []
+            for j, turn in enumerate(row["turns"]):
+                rid = f"{row['id']}.{j + 1}"
+                score(rid, "first turns" if j == 0 else "follow-ups", turn["question"], turn["keys"], earlier)
+                if j > 0:
+                    score(rid, FOLLOW_UPS_PLAIN, turn["question"], turn["keys"], ())
+                earlier.append(turn["question"])
+        elif row["kind"] == "unanswerable":
+            _, found, query = answer(row["question"], ())
+            flags[False].append(not found)
+            if found:
+                misses.append(Miss(row["id"], "unanswerable", row["question"], query, None))
+    return QuestionSetReport(
+        groups={g: RankMetrics.of(r) for g, r in ranks.items()},
+        unanswerable_flagged=_share(flags[False]),
+        answerable_flagged=_share(flags[True]),
+        misses=tuple(misses),
+    )
+
+
+FOLLOW_UPS_PLAIN = "follow-ups (question only)"
+GROUPS = ("singles", "first turns", "follow-ups", FOLLOW_UPS_PLAIN)
+
+
+def _share(values: Sequence[bool]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+# --- BEIR collections -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BeirMetrics:
+    """Document-level metrics over a BEIR collection's test queries."""
+
+    queries: int
+    ndcg10: float
+    map: float
+    recall100: float
+    mrr: float
+
+
+def read_beir(directory: Path) -> tuple[list[dict[str, str]], dict[str, str], dict[str, dict[str, int]]]:
+    """(corpus rows, queries by id, qrels query -> doc -> grade) of a BEIR-layout folder."""
+    corpus = read_question_set(directory / "corpus.jsonl")
+    queries = {str(q["_id"]): str(q["text"]) for q in read_question_set(directory / "queries.jsonl")}
+    qrels: dict[str, dict[str, int]] = {}
+    lines = (directory / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()
+    for line in lines[1:]:
+        parts = line.split("\t")
+        if len(parts) >= 3 and int(float(parts[2])) > 0:
+            qrels.setdefault(parts[0], {})[parts[1]] = int(float(parts[2]))
+    return corpus, {q: t for q, t in queries.items() if q in qrels}, qrels
+
+
+def beir_metrics(rankings: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> BeirMetrics:
+    """nDCG@10 (graded), MAP, recall@100 and MRR of document rankings."""
+    import math
+
+    ndcg, ap, recall, rr = [], [], [], []
+    for qid, relevant in qrels.items():
+        ranking = rankings.get(qid, [])
+        gains = [relevant.get(d, 0) for d in ranking]
+        dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains[:10]))
+        ideal = sorted(relevant.values(), reverse=True)[:10]
+        ndcg.append(dcg / sum(g / math.log2(i + 2) for i, g in enumerate(ideal)))
+        hits, precisions = 0, []
+        for i, g in enumerate(gains, start=1):
+            if g > 0:
+                hits += 1
+                precisions.append(hits / i)
+        ap.append(sum(precisions) / len(relevant))
+        recall.append(sum(1 for g in gains[:100] if g > 0) / len(relevant))
+        first = next((i for i, g in enumerate(gains, start=1) if g > 0), None)
+        rr.append(1 / first if first else 0.0)
+    n = len(qrels)
+    return BeirMetrics(n, sum(ndcg) / n, sum(ap) / n, sum(recall) / n, sum(rr) / n)

@@ -121,9 +121,7 @@ def previous_name(root: Path) -> str:
     # that was never served: rolling back to it would be a surprise
     older = [n for n in generation_names(root) if n < current and (base / n / PUBLISHED_MARK).exists()]
     if not older:
-        raise IndexNotFoundError(
-            f"no generation older than {current} is kept in {root}: nothing to roll back to"
-        )
+        raise IndexNotFoundError(f"no generation older than {current} is kept in {root}: nothing to roll back to")
     return older[-1]
 
 
@@ -132,13 +130,10 @@ def current_name(root: Path) -> str:
     try:
         name = (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
     except FileNotFoundError as exc:
-        raise IndexNotFoundError(
-            f"no index at {root}: run `askreport index` to build it from your corpus"
-        ) from exc
+        raise IndexNotFoundError(f"no index at {root}: run `askreport index` to build it from your corpus") from exc
     if not name or "/" in name or name.startswith("."):
         raise IndexCorruptError(
-            f"{root / CURRENT_FILE} names no valid generation ({name!r}): "
-            "run `askreport index` to build a new one"
+            f"{root / CURRENT_FILE} names no valid generation ({name!r}): run `askreport index` to build a new one"
         )
     return name
 

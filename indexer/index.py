@@ -9,6 +9,7 @@ from typing import Any
 
 from indexer.errors import IndexCorruptError
 from indexer.generations import current_dir
+from indexer.lexical import LEXICAL_DIR, LexicalIndex
 from indexer.manifest import Manifest, check_model, read_manifest
 from indexer.store import Store
 from indexer.vectors import VECTORS_FILE, read_vectors
@@ -23,6 +24,7 @@ class IndexGeneration:
     path: Path
     manifest: Manifest
     vectors: Any
+    lexical: LexicalIndex
     store: Store
     titles: dict[str, str]
 
@@ -39,26 +41,32 @@ def open_generation(path: Path, model_name: str | None = None, dim: int | None =
     manifest = read_manifest(path)
     if model_name is not None and dim is not None:
         check_model(manifest, path, model_name, dim)
-    for part in (VECTORS_FILE, STORE_FILE):
-        if not (path / part).is_file():
-            raise IndexCorruptError(
-                f"{path} has no {part}: run `askreport index --full` to rebuild the index"
-            )
+    for part in (VECTORS_FILE, STORE_FILE, LEXICAL_DIR):
+        if not (path / part).exists():
+            raise IndexCorruptError(f"{path} has no {part}: run `askreport index --full` to rebuild the index")
     try:
         vectors = read_vectors(path / VECTORS_FILE)
+        lexical = LexicalIndex.load(path / LEXICAL_DIR)
         store = Store(path / STORE_FILE)
         rows = store.chunk_count()
-    except (RuntimeError, sqlite3.Error) as exc:  # faiss raises RuntimeError for a damaged file
+    except (
+        RuntimeError,
+        sqlite3.Error,
+        OSError,
+        ValueError,
+        KeyError,
+    ) as exc:  # faiss raises RuntimeError for a damaged file
         raise IndexCorruptError(
             f"{path} cannot be read ({exc}): run `askreport index --full` to rebuild the index"
         ) from exc
-    if vectors.ntotal != rows or rows != manifest.chunk_count:
+    if not vectors.ntotal == lexical.size == rows == manifest.chunk_count:
         store.close()
         raise IndexCorruptError(
-            f"{path} is inconsistent: {vectors.ntotal} vectors, {rows} chunk rows, manifest says "
+            f"{path} is inconsistent: {vectors.ntotal} vectors, {lexical.size} BM25 rows, "
+            f"{rows} chunk rows, manifest says "
             f"{manifest.chunk_count}: run `askreport index --full` to rebuild the index"
         )
-    return IndexGeneration(path, manifest, vectors, store, store.titles())
+    return IndexGeneration(path, manifest, vectors, lexical, store, store.titles())
 
 
 def open_current(root: Path, model_name: str | None = None, dim: int | None = None) -> IndexGeneration:

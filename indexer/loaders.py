@@ -46,9 +46,7 @@ def load_document(
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         supported = ", ".join(SUPPORTED_SUFFIXES)
-        raise UnreadableFileError(
-            f"unsupported file type '{path.suffix or '(none)'}' (supported: {supported})"
-        )
+        raise UnreadableFileError(f"unsupported file type '{path.suffix or '(none)'}' (supported: {supported})")
     size = path.stat().st_size
     if size > max_bytes:
         raise UnreadableFileError(

@@ -11,7 +11,7 @@ from indexer.chunking import ChunkerSettings
 from indexer.errors import IndexCorruptError, IndexMismatchError
 from indexer.models import SkippedFile
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: BM25 index in bm25/
 MANIFEST_FILE = "manifest.json"
 
 

@@ -85,14 +85,23 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Span:
+    """Character offsets [start, end) into some text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Hit:
-    """One retrieved passage with its score and citation."""
+    """One retrieved passage with its score, citation, and the span of it that answers best."""
 
     rank: int
     score: float
     chunk_id: int
     text: str
     citation: Citation
+    highlight: Span | None = None
 
 
 @dataclass(frozen=True)

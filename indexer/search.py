@@ -1,6 +1,11 @@
-"""Dense retrieval over a loaded generation: question in, cited passages out."""
+"""Retrieval over a loaded generation: dense, BM25, or both fused; question in, cited passages out."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.index import IndexGeneration
@@ -8,17 +13,102 @@ from indexer.models import Citation, Hit
 from indexer.vectors import search_vectors
 
 
-def search(generation: IndexGeneration, embedder: Embedder, query: str, k: int) -> list[Hit]:
-    """The k passages closest to `query`, best first, each with its citation."""
-    if generation.vectors.ntotal == 0:
-        return []
-    query_vector = embedder.embed([query])
-    scores, ids = search_vectors(generation.vectors, query_vector, k)
-    pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-    chunks = generation.store.chunks([i for i, _ in pairs])
+class SearchMode(StrEnum):
+    """How passages are ranked."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    BM25 = "bm25"
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How hybrid mode combines the two rankings.
+
+    `convex`: alpha * dense + (1 - alpha) * BM25, each min-max normalised over the
+    candidates; `rrf`: reciprocal rank fusion, sum of 1 / (rrf_k + rank).
+    """
+
+    method: str = "convex"
+    alpha: float = 0.5
+    rrf_k: int = 60
+    candidates: int = 100
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Candidate chunk rows with their dense and BM25 scores, best first."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+
+
+def rank(
+    generation: IndexGeneration,
+    query_vector: np.ndarray,
+    query: str,
+    k: int,
+    mode: SearchMode = SearchMode.HYBRID,
+    fusion: Fusion | None = None,
+) -> Scored:
+    """The top-k chunk rows for a query, in the given mode."""
+    fusion = fusion or Fusion()
+    n = int(generation.vectors.ntotal)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.float32)
+        return Scored(np.zeros(0, dtype=np.int64), empty, empty, empty)
+    lexical_all = generation.lexical.scores(query)
+    depth = min(n, max(k, fusion.candidates))
+    _, dense_ids = search_vectors(generation.vectors, query_vector, depth)
+    dense_ids = dense_ids[0][dense_ids[0] >= 0]
+    lexical_ids = _top(lexical_all, depth)
+    ids = np.unique(np.concatenate([dense_ids, lexical_ids]))
+    dense = generation.vectors.reconstruct_batch(ids) @ query_vector[0]
+    lexical = lexical_all[ids]
+    if mode is SearchMode.DENSE:
+        scores = dense
+    elif mode is SearchMode.BM25:
+        scores = lexical
+    elif fusion.method == "rrf":
+        scores = _rrf(ids, dense_ids, lexical_ids, fusion.rrf_k)
+    else:
+        scores = fusion.alpha * _minmax(dense) + (1 - fusion.alpha) * _minmax(lexical)
+    order = np.lexsort((ids, -scores))[:k]
+    return Scored(ids[order], scores[order], dense[order], lexical[order])
+
+
+def _top(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Ids of the `depth` best positive scores, best first."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > depth:
+        positive = positive[np.argpartition(-scores[positive], depth - 1)[:depth]]
+    return positive[np.lexsort((positive, -scores[positive]))]
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-9:
+        return np.zeros_like(values) if high <= 0 else np.ones_like(values)
+    return (values - low) / (high - low)
+
+
+def _rrf(ids: np.ndarray, dense_ids: np.ndarray, lexical_ids: np.ndarray, rrf_k: int) -> np.ndarray:
+    scores = np.zeros(len(ids), dtype=np.float64)
+    position = {int(i): p for p, i in enumerate(ids)}
+    for ranking in (dense_ids, lexical_ids):
+        for r, i in enumerate(ranking, start=1):
+            scores[position[int(i)]] += 1.0 / (rrf_k + r)
+    return scores
+
+
+def hits_for(generation: IndexGeneration, scored: Scored) -> list[Hit]:
+    """Turn ranked chunk rows into hits with citations."""
+    chunks = generation.store.chunks([int(i) for i in scored.ids])
     hits: list[Hit] = []
-    for rank, (chunk_id, score) in enumerate(pairs, start=1):
-        chunk = chunks[chunk_id]
+    for r, (chunk_id, score) in enumerate(zip(scored.ids, scored.scores, strict=True), start=1):
+        chunk = chunks[int(chunk_id)]
         citation = Citation(
             document=chunk.document_id,
             title=generation.titles[chunk.document_id],
@@ -27,5 +117,54 @@ def search(generation: IndexGeneration, embedder: Embedder, query: str, k: int) 
             start=chunk.start,
             end=chunk.end,
         )
-        hits.append(Hit(rank, score, chunk_id, chunk.text, citation))
+        hits.append(Hit(r, float(score), int(chunk_id), chunk.text, citation))
     return hits
+
+
+def search(
+    generation: IndexGeneration,
+    embedder: Embedder,
+    query: str,
+    k: int,
+    mode: SearchMode = SearchMode.HYBRID,
+    fusion: Fusion | None = None,
+) -> list[Hit]:
+    """The k passages that best match `query`, best first, each with its citation."""
+    scored = rank(generation, embedder.embed([query]), query, k, mode, fusion)
+    return hits_for(generation, scored)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The answer to one query: passages with highlights, and whether they seem to answer it.
+
+    `confidence` is the best dense (cosine) similarity among the passages; `found` is
+    `confidence >= threshold`.
+    """
+
+    query: str
+    hits: list[Hit]
+    found: bool
+    confidence: float
+
+
+DEFAULT_FOUND_THRESHOLD = 0.25
+
+
+def retrieve(
+    generation: IndexGeneration,
+    embedder: Embedder,
+    query: str,
+    k: int,
+    mode: SearchMode = SearchMode.HYBRID,
+    fusion: Fusion | None = None,
+    found_threshold: float = DEFAULT_FOUND_THRESHOLD,
+) -> Retrieval:
+    """Rank, cite and highlight passages for `query`, and judge whether they answer it."""
+    from indexer.highlight import highlight_hits
+
+    query_vector = embedder.embed([query])
+    scored = rank(generation, query_vector, query, k, mode, fusion)
+    hits = highlight_hits(hits_for(generation, scored), query, query_vector[0], embedder)
+    confidence = float(scored.dense.max()) if len(scored.dense) else 0.0
+    return Retrieval(query, hits, confidence >= found_threshold, confidence)

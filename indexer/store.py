@@ -131,6 +131,10 @@ class Store:
         )
         return [(_chunk(r[:9]), str(r[9])) for r in rows]
 
+    def chunk_documents(self) -> list[str]:
+        """The document id of every chunk row, in row order."""
+        return [str(r[0]) for r in self._rows("SELECT document_id FROM chunks ORDER BY id")]
+
     def chunk_hashes(self) -> list[str]:
         return [str(r[0]) for r in self._rows("SELECT content_hash FROM chunks ORDER BY id")]
 
@@ -139,17 +143,14 @@ class Store:
 
     def document(self, doc_id: str) -> Document:
         """The document with its canonical text and sections; DocumentNotFoundError if absent."""
-        rows = self._rows(
-            "SELECT id, title, source, text, content_hash FROM documents WHERE id = ?", [doc_id]
-        )
+        rows = self._rows("SELECT id, title, source, text, content_hash FROM documents WHERE id = ?", [doc_id])
         if not rows:
             raise DocumentNotFoundError(f"no document with id '{doc_id}': GET /api/documents lists the ids")
         did, title, source, text, content_hash = (str(v) for v in rows[0])
         sections = tuple(
             Section(int(o), tuple(json.loads(str(p))), int(lv), int(s), int(e))
             for o, p, lv, s, e in self._rows(
-                'SELECT ordinal, path, level, start, "end" FROM sections '
-                "WHERE document_id = ? ORDER BY ordinal",
+                'SELECT ordinal, path, level, start, "end" FROM sections WHERE document_id = ? ORDER BY ordinal',
                 [doc_id],
             )
         )

@@ -130,9 +130,7 @@ def _mark_rows_without_tabs(paras: list[_Para], labels: set[str]) -> None:
     found = {
         i: label
         for i, p in enumerate(paras)
-        if p.kind is BlockKind.PARAGRAPH
-        and len(p.lines) == 1
-        and (label := _row_label(p.lines[0], labels)) is not None
+        if p.kind is BlockKind.PARAGRAPH and len(p.lines) == 1 and (label := _row_label(p.lines[0], labels)) is not None
     }
 
     def row_like(i: int) -> bool:

@@ -16,9 +16,7 @@ def build_vectors(vectors: np.ndarray, dim: int) -> Any:
     """An exact inner-product index whose ids are the chunk row ids 0..n-1."""
     index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
     if len(vectors):
-        index.add_with_ids(
-            np.ascontiguousarray(vectors, dtype=np.float32), np.arange(len(vectors), dtype=np.int64)
-        )
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.arange(len(vectors), dtype=np.int64))
     return index
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from indexer.chunking import ChunkerSettings
 from indexer.embedding import Embedder
 from indexer.index import STORE_FILE
+from indexer.lexical import LEXICAL_DIR, LexicalIndex
 from indexer.manifest import MANIFEST_FILE, DocumentEntry, Manifest
 from indexer.models import Chunk, Document, SkippedFile
 from indexer.store import write_store
@@ -37,6 +38,7 @@ def write_generation(
     """Write a complete generation into `path`; the manifest goes last."""
     write_store(path / STORE_FILE, documents, chunks, hashes)
     write_vectors(build_vectors(vectors, embedder.dim), path / VECTORS_FILE)
+    LexicalIndex.build([c.embed_text for c in chunks]).save(path / LEXICAL_DIR)
     per_doc = dict.fromkeys((d.id for d in documents), 0)
     for c in chunks:
         per_doc[c.document_id] += 1

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 
 from indexer import Hit, IndexGeneration
+from server.conversations import ConversationStore, new_conversation_id
 from server.engine import Answer, Engine
 from server.schemas import (
     AskRequest,
@@ -17,6 +18,7 @@ from server.schemas import (
     DocumentOut,
     DocumentSummary,
     HealthOut,
+    HighlightOut,
     IndexRef,
     PassageOut,
     SearchParams,
@@ -44,6 +46,7 @@ def index_ref(generation: IndexGeneration) -> IndexRef:
 
 
 def passage_out(hit: Hit) -> PassageOut:
+    highlight = None if hit.highlight is None else HighlightOut(start=hit.highlight.start, end=hit.highlight.end)
     c = hit.citation
     citation = CitationOut(
         document=c.document,
@@ -54,28 +57,47 @@ def passage_out(hit: Hit) -> PassageOut:
         end=c.end,
         url=source_url(c.document, c.start, c.end),
     )
-    return PassageOut(rank=hit.rank, score=round(hit.score, 6), text=hit.text, citation=citation)
+    return PassageOut(rank=hit.rank, score=round(hit.score, 6), text=hit.text, highlight=highlight, citation=citation)
 
 
-def answer_out(answer: Answer) -> AskResponse:
+def answer_out(answer: Answer, conversation_id: str | None = None) -> AskResponse:
+    result = answer.retrieval
     return AskResponse(
         question=answer.question,
-        query=answer.query,
-        found=True,
-        passages=[passage_out(h) for h in answer.hits],
+        query=result.query,
+        found=result.found,
+        confidence=round(result.confidence, 6),
+        mode=answer.mode,
+        conversation_id=conversation_id,
+        passages=[passage_out(h) for h in result.hits],
         index=index_ref(answer.generation),
         took_ms=round(answer.took_ms, 2),
     )
 
 
-@router.post("/ask", summary="Answer a question with cited passages")
-def ask(body: AskRequest, engine: EngineDep) -> AskResponse:
-    return answer_out(engine.ask(body.question, body.k))
+def get_conversations(request: Request) -> ConversationStore:
+    store: ConversationStore = request.app.state.conversations
+    return store
 
 
-@router.get("/search", summary="Search-box variant of /api/ask")
+@router.post("/ask", summary="Answer a question with cited passages; follow-ups use the conversation")
+def ask(
+    body: AskRequest,
+    engine: EngineDep,
+    conversations: Annotated[ConversationStore, Depends(get_conversations)],
+) -> AskResponse:
+    if body.history is not None:  # stateless: the client keeps the conversation
+        return answer_out(engine.ask(body.question, body.k, body.mode, body.history))
+    conversation_id = body.conversation_id or new_conversation_id()
+    earlier = conversations.questions(conversation_id)
+    answer = engine.ask(body.question, body.k, body.mode, earlier)
+    conversations.append(conversation_id, body.question, answer.retrieval.query)
+    return answer_out(answer, conversation_id)
+
+
+@router.get("/search", summary="Search-box variant of /api/ask (no conversation)")
 def search(params: Annotated[SearchParams, Query()], engine: EngineDep) -> AskResponse:
-    return answer_out(engine.ask(params.q, params.k))
+    return answer_out(engine.ask(params.q, params.k, params.mode))
 
 
 @router.get("/documents", summary="List the indexed documents")
@@ -101,9 +123,7 @@ def document(document_id: str, engine: EngineDep) -> DocumentOut:
     generation = engine.generation()
     doc = generation.store.document(document_id)
     sections = [SectionOut(path=list(s.path), level=s.level, start=s.start, end=s.end) for s in doc.sections]
-    return DocumentOut(
-        id=doc.id, title=doc.title, text=doc.text, sections=sections, index=index_ref(generation)
-    )
+    return DocumentOut(id=doc.id, title=doc.title, text=doc.text, sections=sections, index=index_ref(generation))
 
 
 @router.get("/health", summary="Liveness and index status")

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from indexer import Embedder, SentenceTransformerEmbedder
 from server import admin, api, errors, pages
 from server.builds import BuildManager
+from server.conversations import ConversationStore
 from server.engine import Engine
 from server.settings import Settings
 
@@ -26,10 +27,17 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model = embedder or SentenceTransformerEmbedder(settings.model_path())
-        engine = Engine(settings.index_dir, model, settings.reload_interval)
+        engine = Engine(
+            settings.index_dir,
+            model,
+            settings.reload_interval,
+            settings.search_mode,
+            settings.found_threshold,
+        )
         engine.refresh()
         engine.start_watching()
         app.state.engine = engine
+        app.state.conversations = ConversationStore(settings.conversations_db, settings.conversation_ttl)
         app.state.builds = BuildManager(
             settings.corpus_dir, settings.index_dir, model, settings.max_file_bytes, engine.refresh
         )

@@ -65,9 +65,7 @@ class BuildManager:
                 )
             state = BuildState(id=uuid.uuid4().hex[:12], state="running", full=full, started_at=_now())
             self._last = state
-            self._thread = threading.Thread(
-                target=self._run, args=(state,), name="askreport-build", daemon=True
-            )
+            self._thread = threading.Thread(target=self._run, args=(state,), name="askreport-build", daemon=True)
             self._thread.start()
             return state
 

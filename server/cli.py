@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from indexer.search import SearchMode
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,9 +32,7 @@ CorpusOpt = Annotated[
     Path | None,
     typer.Option("--corpus", help="Corpus directory (env ASKREPORT_CORPUS_DIR; default corpus)."),
 ]
-FullOpt = Annotated[
-    bool, typer.Option("--full", help="Re-embed everything instead of reusing unchanged chunks.")
-]
+FullOpt = Annotated[bool, typer.Option("--full", help="Re-embed everything instead of reusing unchanged chunks.")]
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -42,9 +41,7 @@ def _settings(**overrides: Any) -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"ASKREPORT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"ASKREPORT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
         raise _fail(f"invalid setting: {problems}", 2) from None
     return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
 
@@ -212,6 +209,10 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question, in plain language.")],
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many passages to return.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
+    mode: Annotated[
+        SearchMode | None,
+        typer.Option(help="hybrid, dense or bm25 (env ASKREPORT_SEARCH_MODE; default hybrid)."),
+    ] = None,
     index: IndexOpt = None,
 ) -> None:
     """Print the passages that best answer QUESTION, with their citations."""
@@ -222,8 +223,13 @@ def ask(
         raise _fail('the question is empty: pass it as text, e.g. askreport ask "What is MIEUX?"', 2)
     settings = _settings(index_dir=index)
     with _library_errors():
-        engine = Engine(settings.index_dir, _embedder(settings))
-        response = answer_out(engine.ask(question, k))
+        engine = Engine(
+            settings.index_dir,
+            _embedder(settings),
+            mode=settings.search_mode,
+            found_threshold=settings.found_threshold,
+        )
+        response = answer_out(engine.ask(question, k, mode))
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
@@ -231,10 +237,44 @@ def ask(
         c = p.citation
         where = " › ".join(c.section) or "(no section)"
         page = f", page {c.page}" if c.page is not None else ""
-        typer.secho(
-            f"[{p.rank}] {c.title} — {where}{page} [{c.start}:{c.end}] score {p.score:.3f}", bold=True
-        )
+        typer.secho(f"[{p.rank}] {c.title} — {where}{page} [{c.start}:{c.end}] score {p.score:.3f}", bold=True)
         typer.echo(p.text.strip() + "\n")
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[
+        Path | None, typer.Argument(help="A question set in the shared/eval JSON Lines format.", exists=True)
+    ] = None,
+    beir: Annotated[
+        Path | None,
+        typer.Option(help="A BEIR-layout folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) to index and score."),
+    ] = None,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="With --beir: keep the collection's index here (reused next time).")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Passages per question.")] = 5,
+    mode: Annotated[SearchMode | None, typer.Option(help="hybrid, dense or bm25 (default: the setting).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Score retrieval: hit@k and MRR on a question set, or nDCG@10/MAP/R@100/MRR on a BEIR collection."""
+    from server.engine import Engine
+    from server.evaluate import print_question_set, run_beir, run_question_set
+
+    if (questions is None) == (beir is None):
+        raise _fail("give either a question set FILE or --beir DIR", 2)
+    settings = _settings(index_dir=index)
+    with _library_errors():
+        embedder = _embedder(settings)
+        if beir is not None:
+            run_beir(beir, embedder, work_dir, as_json)
+            return
+        engine = Engine(
+            settings.index_dir, embedder, mode=settings.search_mode, found_threshold=settings.found_threshold
+        )
+        assert questions is not None
+        print_question_set(run_question_set(questions, engine, k, mode), as_json)
 
 
 @app.command()
@@ -242,9 +282,7 @@ def serve(
     host: Annotated[
         str | None, typer.Option(help="Address to listen on (env ASKREPORT_HOST; default 127.0.0.1).")
     ] = None,
-    port: Annotated[
-        int | None, typer.Option(help="Port to listen on (env ASKREPORT_PORT; default 8000).")
-    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (env ASKREPORT_PORT; default 8000).")] = None,
     index: IndexOpt = None,
 ) -> None:
     """Serve the HTTP API, the demo page and the OpenAPI docs (/docs)."""

@@ -11,18 +11,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from indexer import (
+    DEFAULT_FOUND_THRESHOLD,
     AskreportError,
     Embedder,
-    Hit,
     IndexGeneration,
     IndexNotFoundError,
+    Retrieval,
+    SearchMode,
     current_name,
     open_current,
-    search,
+    retrieve,
+    rewrite,
 )
 
 log = logging.getLogger(__name__)
@@ -30,11 +34,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Answer:
-    """Passages for a question and the generation that produced them."""
+    """The retrieval for a question and the generation that produced it."""
 
     question: str
-    query: str
-    hits: list[Hit]
+    mode: SearchMode
+    retrieval: Retrieval
     generation: IndexGeneration
     took_ms: float
 
@@ -42,10 +46,19 @@ class Answer:
 class Engine:
     """Answers questions from whichever generation is current."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder, reload_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        embedder: Embedder,
+        reload_interval: float = 1.0,
+        mode: SearchMode = SearchMode.HYBRID,
+        found_threshold: float = DEFAULT_FOUND_THRESHOLD,
+    ) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
         self.reload_interval = reload_interval
+        self.mode = mode
+        self.found_threshold = found_threshold
         self.load_error: AskreportError | None = None
         self._generation: IndexGeneration | None = None
         self._lock = threading.Lock()
@@ -90,13 +103,15 @@ class Engine:
             raise type(error)(str(error))
         return current
 
-    def ask(self, question: str, k: int) -> Answer:
+    def ask(self, question: str, k: int, mode: SearchMode | None = None, earlier: Sequence[str] = ()) -> Answer:
+        """Answer `question`; a follow-up of the `earlier` questions is rewritten first."""
         started = time.perf_counter()
         generation = self.generation()
-        query = question.strip()
-        hits = search(generation, self.embedder, query, k)
+        mode = mode or self.mode
+        query = rewrite(question, earlier)
+        result = retrieve(generation, self.embedder, query, k, mode, found_threshold=self.found_threshold)
         took = (time.perf_counter() - started) * 1000
-        return Answer(question, query, hits, generation, took)
+        return Answer(question, mode, result, generation, took)
 
     def start_watching(self) -> None:
         """Check for a newly published generation every `reload_interval` seconds."""

@@ -80,9 +80,7 @@ def render_document(doc: Document, span: tuple[int, int] | None) -> str:
         path = " › ".join(_section_of(doc, span[0]))
         crumbs = f'<p class="crumbs">Cited from: {escape(path)} (characters {span[0]}–{span[1]})</p>'
     title = escape(doc.title)
-    scroll = (
-        "<script>const m=document.getElementById('cited');if(m){m.scrollIntoView({block:'center'});}</script>"
-    )
+    scroll = "<script>const m=document.getElementById('cited');if(m){m.scrollIntoView({block:'center'});}</script>"
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width,initial-scale=1">'

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+from indexer import SearchMode
 
 MAX_QUESTION_CHARS = 1000
 MAX_K = 50
@@ -24,11 +26,34 @@ Question = Annotated[
 TopK = Annotated[int, Field(ge=1, le=MAX_K, description="How many passages to return (1-50).")]
 
 
+ConversationId = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9a-f]{32}$",
+        description="Continue this conversation (as returned by an earlier answer).",
+    ),
+]
+MAX_HISTORY = 20
+
+
 class AskRequest(BaseModel):
-    """A question to answer from the documents."""
+    """A question to answer from the documents, optionally as part of a conversation."""
 
     question: Question
     k: TopK = 5
+    mode: SearchMode | None = Field(None, description="hybrid, dense or bm25; default from the server.")
+    conversation_id: ConversationId | None = None
+    history: list[Annotated[str, Field(max_length=MAX_QUESTION_CHARS)]] | None = Field(
+        None,
+        max_length=MAX_HISTORY,
+        description="Earlier questions, oldest first: a stateless alternative to conversation_id.",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind_of_context(self) -> AskRequest:
+        if self.conversation_id is not None and self.history is not None:
+            raise ValueError("send either conversation_id or history, not both")
+        return self
 
 
 class SearchParams(BaseModel):
@@ -36,6 +61,7 @@ class SearchParams(BaseModel):
 
     q: Question
     k: TopK = 5
+    mode: SearchMode | None = None
 
 
 class CitationOut(BaseModel):
@@ -50,12 +76,20 @@ class CitationOut(BaseModel):
     url: str = Field(description="Page showing the document with this passage highlighted.")
 
 
+class HighlightOut(BaseModel):
+    """Offsets within the passage text of the sentence(s) that best answer the question."""
+
+    start: int
+    end: int
+
+
 class PassageOut(BaseModel):
     """One retrieved passage."""
 
     rank: int
     score: float
     text: str
+    highlight: HighlightOut | None
     citation: CitationOut
 
 
@@ -70,8 +104,11 @@ class AskResponse(BaseModel):
     """The best passages for a question."""
 
     question: str
-    query: str = Field(description="The text actually searched.")
+    query: str = Field(description="The text actually searched (a follow-up is rewritten).")
     found: bool = Field(description="Whether the documents seem to answer the question.")
+    confidence: float = Field(description="Best dense similarity among the passages.")
+    mode: SearchMode
+    conversation_id: str | None = Field(description="Send it with the next question to follow up.")
     passages: list[PassageOut]
     index: IndexRef
     took_ms: float

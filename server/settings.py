@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from indexer import DEFAULT_FOUND_THRESHOLD, SearchMode
+
 
 class Settings(BaseSettings):
     """Configuration read from `ASKREPORT_*` environment variables; CLI options override it."""
@@ -17,8 +19,7 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("var/index"), description="Directory holding the index generations.")
     model: str = Field(
         "",
-        description="Path of a sentence-transformers model directory; empty means the bundled "
-        "all-MiniLM-L6-v2.",
+        description="Path of a sentence-transformers model directory; empty means the bundled all-MiniLM-L6-v2.",
     )
     host: str = Field("127.0.0.1", description="Address `askreport serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `askreport serve` listens on.")
@@ -35,6 +36,20 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    search_mode: SearchMode = Field(
+        SearchMode.HYBRID, description="Default ranking: hybrid (BM25 + dense), dense or bm25."
+    )
+    found_threshold: float = Field(
+        DEFAULT_FOUND_THRESHOLD,
+        description="Best dense similarity below which an answer is reported as not found.",
+    )
+    conversations_db: Path = Field(
+        Path("var/conversations.sqlite3"), description="SQLite file holding conversation turns."
+    )
+    conversation_ttl: float = Field(
+        24 * 3600, gt=0, description="Seconds after which a conversation's turns are forgotten."
+    )
 
     def model_path(self) -> Path | None:
         """The configured model directory, or None for the bundled model."""

@@ -19,6 +19,15 @@ REPORT = CORPUS / "mieux-asia-labour-migration-and-thb.txt"
 DEV_SET = Path(__file__).parent / "data" / "dev-questions.jsonl"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _conversations_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep every app's conversation store out of the working tree."""
+    path = tmp_path_factory.mktemp("conversations") / "conversations.sqlite3"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASKREPORT_CONVERSATIONS_DB", str(path))
+        yield
+
+
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
     """The real bundled all-MiniLM-L6-v2, loaded once per test session."""

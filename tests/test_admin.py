@@ -59,9 +59,7 @@ def test_wrong_or_missing_key_is_401(live: tuple[TestClient, Path], headers: dic
 def test_reindex_publishes_and_the_server_swaps(live: tuple[TestClient, Path]) -> None:
     client, corpus = live
     before = client.get("/api/search", params={"q": "hotline for migrants"}).json()["index"]["generation"]
-    (corpus / "hotline.md").write_text(
-        "# Hotline\n\nA telephone hotline for migrants opened in Bishkek in 2024."
-    )
+    (corpus / "hotline.md").write_text("# Hotline\n\nA telephone hotline for migrants opened in Bishkek in 2024.")
     r = client.post("/api/admin/reindex", headers=_auth())
     assert r.status_code == 202
     body = r.json()

@@ -15,20 +15,30 @@ def test_ask_returns_cited_passages(client: TestClient) -> None:
     r = client.post("/api/ask", json={"question": "remittances Kyrgyzstan GDP", "k": 3})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"question", "query", "found", "passages", "index", "took_ms"}
+    assert set(body) == {
+        "question",
+        "query",
+        "found",
+        "confidence",
+        "mode",
+        "conversation_id",
+        "passages",
+        "index",
+        "took_ms",
+    }
     assert body["question"] == body["query"] == "remittances Kyrgyzstan GDP"
-    assert body["found"] is True
+    assert body["found"] is True and body["mode"] == "hybrid"
+    assert len(body["conversation_id"]) == 32
     assert len(body["passages"]) == 3
     first = body["passages"][0]
     assert first["rank"] == 1 and "30.4%" in first["text"]
+    highlight = first["highlight"]
+    assert "30.4%" in first["text"][highlight["start"] : highlight["end"]]
     citation = first["citation"]
     assert set(citation) == {"document", "title", "section", "page", "start", "end", "url"}
     assert citation["section"] == ["Asia", "Regional migration trends and challenges"]
     assert citation["page"] is None
-    assert (
-        citation["url"]
-        == f"/documents/{citation['document']}?start={citation['start']}&end={citation['end']}"
-    )
+    assert citation["url"] == f"/documents/{citation['document']}?start={citation['start']}&end={citation['end']}"
     text = client.get(f"/api/documents/{citation['document']}").json()["text"]
     for p in body["passages"]:
         assert text[p["citation"]["start"] : p["citation"]["end"]] == p["text"]
@@ -37,13 +47,12 @@ def test_ask_returns_cited_passages(client: TestClient) -> None:
 
 
 def test_search_matches_ask(client: TestClient) -> None:
-    by_get = client.get(
-        "/api/search", params={"q": "Tajikistan roadmap on external labour migration", "k": 2}
-    ).json()
+    by_get = client.get("/api/search", params={"q": "Tajikistan roadmap on external labour migration", "k": 2}).json()
     by_post = client.post(
         "/api/ask", json={"question": "Tajikistan roadmap on external labour migration", "k": 2}
     ).json()
     assert by_get["passages"] == by_post["passages"]
+    assert by_get["conversation_id"] is None
     assert "Tajikistan" in by_get["passages"][0]["citation"]["section"][-1]
 
 
@@ -63,9 +72,7 @@ def test_default_k_is_five(client: TestClient) -> None:
         ({}, "question: Field required"),
     ],
 )
-def test_bad_ask_bodies_get_422_with_detail(
-    client: TestClient, body: dict[str, object], fragment: str
-) -> None:
+def test_bad_ask_bodies_get_422_with_detail(client: TestClient, body: dict[str, object], fragment: str) -> None:
     r = client.post("/api/ask", json=body)
     assert r.status_code == 422
     assert fragment in r.json()["detail"]
@@ -110,9 +117,7 @@ def test_unknown_document_is_404(client: TestClient, doc_id: str) -> None:
 
 
 def test_source_page_highlights_the_span(client: TestClient) -> None:
-    passage = client.get("/api/search", params={"q": "remittances Kyrgyzstan GDP", "k": 1}).json()[
-        "passages"
-    ][0]
+    passage = client.get("/api/search", params={"q": "remittances Kyrgyzstan GDP", "k": 1}).json()["passages"][0]
     r = client.get(passage["citation"]["url"])
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert '<mark id="cited">Remittances sent by migrant workers' in r.text
@@ -137,9 +142,7 @@ def test_health_openapi_and_demo_page(client: TestClient) -> None:
     assert page.status_code == 200 and "/api/search" in page.text
 
 
-def test_no_index_gives_503_then_picks_up_a_new_build(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_no_index_gives_503_then_picks_up_a_new_build(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index")
     with TestClient(create_app(settings, embedder=embedder)) as c:
         r = c.post("/api/ask", json={"question": "remittances"})
@@ -150,9 +153,7 @@ def test_no_index_gives_503_then_picks_up_a_new_build(
         assert c.post("/api/ask", json={"question": "remittances"}).status_code == 200
 
 
-def test_index_built_with_another_model_gives_503(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_index_built_with_another_model_gives_503(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
     from tests.fakes import HashingEmbedder
 
     build_index(CORPUS, tmp_path / "index", HashingEmbedder())

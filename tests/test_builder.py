@@ -59,17 +59,13 @@ def counting(embedder: SentenceTransformerEmbedder) -> CountingEmbedder:
     return CountingEmbedder(embedder)
 
 
-def test_editing_one_document_embeds_only_its_chunks(
-    corpus: Path, tmp_path: Path, counting: CountingEmbedder
-) -> None:
+def test_editing_one_document_embeds_only_its_chunks(corpus: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
     index = tmp_path / "index"
     first = build_index(corpus, index, counting)
     assert first.embedded == first.chunks == len(counting.texts) and first.full_reason
     counting.texts.clear()
 
-    (corpus / "beta.md").write_text(
-        "# Beta\n\nThe shelter in Chiang Mai now also runs a hotline for migrants."
-    )
+    (corpus / "beta.md").write_text("# Beta\n\nThe shelter in Chiang Mai now also runs a hotline for migrants.")
     second = build_index(corpus, index, counting)
     assert second.full_reason is None
     assert second.embedded == len(counting.texts) == 1
@@ -81,9 +77,7 @@ def test_editing_one_document_embeds_only_its_chunks(
     assert "hotline" in top.text and top.citation.document == "beta"
 
 
-def test_deleted_document_never_appears_again(
-    corpus: Path, tmp_path: Path, counting: CountingEmbedder
-) -> None:
+def test_deleted_document_never_appears_again(corpus: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
     index = tmp_path / "index"
     build_index(corpus, index, counting)
     (corpus / "gamma.md").unlink()
@@ -103,9 +97,7 @@ def test_unchanged_corpus_embeds_nothing(corpus: Path, tmp_path: Path, counting:
     assert summary.reused == summary.chunks
 
 
-def test_full_and_model_change_rebuild_everything(
-    corpus: Path, tmp_path: Path, counting: CountingEmbedder
-) -> None:
+def test_full_and_model_change_rebuild_everything(corpus: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
     index = tmp_path / "index"
     build_index(corpus, index, HashingEmbedder())
     changed = build_index(corpus, index, counting)
@@ -125,9 +117,7 @@ def test_reused_vectors_equal_fresh_ones(corpus: Path, tmp_path: Path, counting:
     assert incremental.manifest.chunk_count == n
     assert incremental.store.chunk_hashes() == fresh.store.chunk_hashes()
     ids = np.arange(n)
-    assert np.allclose(
-        incremental.vectors.reconstruct_batch(ids), fresh.vectors.reconstruct_batch(ids), atol=1e-5
-    )
+    assert np.allclose(incremental.vectors.reconstruct_batch(ids), fresh.vectors.reconstruct_batch(ids), atol=1e-5)
 
 
 def test_keeps_three_generations_and_removes_orphans(corpus: Path, tmp_path: Path) -> None:

@@ -7,9 +7,7 @@ def _chunks(report: Document, embedder: SentenceTransformerEmbedder) -> list:
     return chunk_document(report, embedder.count_tokens)
 
 
-def test_every_chunk_slices_the_canonical_text(
-    report: Document, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_every_chunk_slices_the_canonical_text(report: Document, embedder: SentenceTransformerEmbedder) -> None:
     chunks = _chunks(report, embedder)
     assert chunks
     for c in chunks:
@@ -36,9 +34,7 @@ def test_table_block_stays_with_its_heading(report: Document, embedder: Sentence
     assert len(tajik) == 1
     assert tajik[0].text.startswith("Tajikistan (2017 - ongoing)\n\nObjective\t")
     assert "Result\tRoadmap on External Labour Migration" in tajik[0].text
-    assert tajik[0].embed_text.startswith(
-        "Asia > MIEUX Actions in Asia according to thematic areas > Tajikistan"
-    )
+    assert tajik[0].embed_text.startswith("Asia > MIEUX Actions in Asia according to thematic areas > Tajikistan")
 
 
 def test_split_paragraph_is_one_passage(report: Document, embedder: SentenceTransformerEmbedder) -> None:
@@ -46,13 +42,10 @@ def test_split_paragraph_is_one_passage(report: Document, embedder: SentenceTran
     assert any("30.4% and 26.9%" in t and "representing 10.2% of the GDP" in t for t in texts)
 
 
-def test_heading_is_quoted_with_its_first_passage(
-    report: Document, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_heading_is_quoted_with_its_first_passage(report: Document, embedder: SentenceTransformerEmbedder) -> None:
     texts = [c.text for c in _chunks(report, embedder)]
     assert any(
-        t.startswith("Preventing abusive migration practices and protecting migrant workers' rights\n\n")
-        for t in texts
+        t.startswith("Preventing abusive migration practices and protecting migrant workers' rights\n\n") for t in texts
     )
     assert not any(t.strip() in {"MIEUX in Asia", "Asia"} for t in texts)
 

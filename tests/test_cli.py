@@ -49,9 +49,7 @@ def test_index_info_ask_round_trip(tmp_path: Path) -> None:
     assert "all-MiniLM-L6-v2 (dimension 384)" in info.stdout
     assert "report:" in info.stdout and "skipped broken.txt" in info.stdout
 
-    asked = run(
-        "ask", "remittances Kyrgyzstan GDP", "--k", "2", "--json", env={"ASKREPORT_INDEX_DIR": str(index)}
-    )
+    asked = run("ask", "remittances Kyrgyzstan GDP", "--k", "2", "--json", env={"ASKREPORT_INDEX_DIR": str(index)})
     assert asked.returncode == 0, asked.stderr
     body = json.loads(asked.stdout)
     assert "30.4%" in body["passages"][0]["text"]

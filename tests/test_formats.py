@@ -49,9 +49,7 @@ def _docx(path: Path) -> None:
     d.core_properties.title = "Recruitment Guide"
     d.add_heading("Recruitment Guide", 0)
     d.add_heading("Licensing of agencies", 1)
-    d.add_paragraph(
-        "Recruitment agencies must hold a licence renewed every two years by the labour ministry."
-    )
+    d.add_paragraph("Recruitment agencies must hold a licence renewed every two years by the labour ministry.")
     d.add_heading("Fees", 2)
     d.add_paragraph("Workers must never pay recruitment fees; employers bear the cost of recruitment.")
     table = d.add_table(rows=2, cols=2)
@@ -89,9 +87,7 @@ def _top(formats_index: Path, embedder: SentenceTransformerEmbedder, query: str)
     return search(generation, embedder, query, 1)[0]
 
 
-def test_pdf_passages_carry_pages_and_sections(
-    formats_index: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_pdf_passages_carry_pages_and_sections(formats_index: Path, embedder: SentenceTransformerEmbedder) -> None:
     hit = _top(formats_index, embedder, "inspections of fishing vessels for forced labour")
     assert "Gulf of Thailand" in hit.text
     assert hit.citation.page == 2
@@ -110,9 +106,7 @@ def test_docx_headings_by_style(formats_index: Path, embedder: SentenceTransform
     assert "Nepal\tZero" in hit.text
 
 
-def test_html_body_text_without_script_style_nav(
-    formats_index: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_html_body_text_without_script_style_nav(formats_index: Path, embedder: SentenceTransformerEmbedder) -> None:
     hit = _top(formats_index, embedder, "where does shelter funding come from")
     assert "national budget & foreign donors" in hit.text
     assert hit.citation.section == ("Shelter network", "Funding")

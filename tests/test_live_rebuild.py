@@ -60,9 +60,7 @@ def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.05)
 
 def _staging_dirs(index: Path) -> list[str]:
     base = index / GENERATIONS
-    return (
-        sorted(p.name for p in base.iterdir() if p.name.startswith(STAGING_PREFIX)) if base.is_dir() else []
-    )
+    return sorted(p.name for p in base.iterdir() if p.name.startswith(STAGING_PREFIX)) if base.is_dir() else []
 
 
 # --- 1. crash safety -----------------------------------------------------------------------------
@@ -141,9 +139,7 @@ def _index_cmd(corpus: Path, index: Path, full: bool) -> list[str]:
 
 
 def _run_index(corpus: Path, index: Path, full: bool = False) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        _index_cmd(corpus, index, full), capture_output=True, text=True, timeout=150, env=_env()
-    )
+    return subprocess.run(_index_cmd(corpus, index, full), capture_output=True, text=True, timeout=150, env=_env())
 
 
 def _start_index(corpus: Path, index: Path) -> subprocess.Popen[str]:
@@ -261,9 +257,7 @@ def test_kill_9_during_build_leaves_previous_generation_serving(
         before, existing = current_name(index), set(generation_names(index))
         proc = _start_index(corpus, index)
         time.sleep(delay)
-        outcomes.append(
-            f"{delay:5.2f} s: {_kill_and_check(proc, index, before, existing, embedder, expected)}"
-        )
+        outcomes.append(f"{delay:5.2f} s: {_kill_and_check(proc, index, before, existing, embedder, expected)}")
 
     # and two kills in the short publishing window, which random moments rarely hit: the moment
     # a staging directory is renamed into place, and the moment one appears (last, so that the

@@ -119,9 +119,7 @@ def test_page_break_before_a_number_is_rejoined() -> None:
 
 
 def test_row_label_alone_is_not_a_table_row() -> None:
-    raw = (
-        "Objective\tOne\nResult\tTwo\n\nSome heading\n\nResult of the review was that nothing changed at all."
-    )
+    raw = "Objective\tOne\nResult\tTwo\n\nSome heading\n\nResult of the review was that nothing changed at all."
     structure = parse(raw)
     assert "Result of the review" in structure.text
     assert "Result\tof" not in structure.text

@@ -1,0 +1,61 @@
+"""Follow-up questions without an LLM: recognise them and rewrite them into standalone queries.
+
+A follow-up leans on what was asked before: it opens with "and" or "what about",
+points back with a pronoun ("it", "them", "that priority"), or is too short to
+stand alone. Its query is the question followed by the earlier questions of the
+conversation (most recent first), so both the lexical and the dense side see the
+subject the user is still talking about. A self-contained question is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from indexer.lexical import analyse
+
+_OPENERS = re.compile(r"^\s*(?:and|also|but|so|then|what about|how about|what of)\b", re.IGNORECASE)
+_BACK_REFERENCES = frozenset(
+    "it its it's they them their theirs this that these those there he she him her his "
+    "former latter same one ones such".split()
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+MIN_STANDALONE_TERMS = 3
+MAX_EARLIER = 2
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question only makes sense together with the earlier ones."""
+    if _OPENERS.match(question):
+        return True
+    words = {w.lower().strip("'") for w in _WORD.findall(question)}
+    if words & _BACK_REFERENCES:
+        return True
+    return len(analyse(question)) < MIN_STANDALONE_TERMS
+
+
+def rewrite(question: str, earlier: Sequence[str]) -> str:
+    """The query to search for `question`, given the earlier questions (oldest first).
+
+    A follow-up is joined with the last two earlier questions, newest first, so
+    that the subject of the conversation is searched for too.
+    """
+    question = " ".join(question.split())
+    if not earlier or not is_follow_up(question):
+        return question
+    context = [" ".join(q.split()) for q in reversed(earlier[-MAX_EARLIER:])]
+    named = entities(question)
+    if named:  # "And in Thailand?" after "... in the Philippines?": the new place replaces the old
+        context = [_drop_entities(q, named) for q in context]
+    return " ".join([question, *context])
+
+
+def entities(text: str) -> set[str]:
+    """Capitalised words past the first word, and acronyms: the names a question mentions."""
+    words = _WORD.findall(text)
+    return {w.strip("'") for i, w in enumerate(words) if (i > 0 and w[:1].isupper()) or w.isupper() and len(w) > 1}
+
+
+def _drop_entities(text: str, keep: set[str]) -> str:
+    named = entities(text) - keep
+    return " ".join(w for w in text.split() if w.strip("?.,;:!'\"").removesuffix("'s") not in named)

@@ -156,3 +156,18 @@ def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> lis
                 return lines
     except queue.Empty:
         raise AssertionError(f"no line with {marker!r} within {timeout} s; got {lines}") from None
+
+
+@pytest.mark.slow
+def test_eval_reports_groups_as_json(report_index: Path) -> None:
+    from tests.conftest import DEV_SET
+
+    result = run("eval", str(DEV_SET), "--json", "--index", str(report_index))
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert set(body["groups"]) == {"singles", "first turns", "follow-ups", "follow-ups (question only)"}
+    assert body["groups"]["singles"]["count"] == 16
+    assert body["groups"]["singles"]["hit5"] >= 0.8
+    assert 0 <= body["unanswerable_flagged"] <= 1
+    both = run("eval", str(DEV_SET), "--beir", "somewhere")
+    assert both.returncode == 2 and "either a question set FILE or --beir DIR" in both.stderr

@@ -85,3 +85,19 @@ def test_every_mode_returns_cited_passages(
         assert report.text[h.citation.start : h.citation.end] == h.text
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     generation.close()
+
+
+def test_highlight_points_at_the_answering_sentence(report_index: Path, embedder: SentenceTransformerEmbedder) -> None:
+    from indexer import retrieve
+
+    generation = open_current(report_index, embedder.name, embedder.dim)
+    result = retrieve(generation, embedder, "How many migrants lived in Asia in 2017?", 3)
+    top = result.hits[0]
+    assert top.highlight is not None
+    sentence = top.text[top.highlight.start : top.highlight.end]
+    assert "80 million (60%) lived in Asia" in sentence
+    assert len(sentence) < len(top.text)
+    assert result.found and 0 < result.confidence <= 1
+    strict = retrieve(generation, embedder, "How many migrants lived in Asia in 2017?", 3, found_threshold=0.99)
+    assert not strict.found and len(strict.hits) == 3
+    generation.close()

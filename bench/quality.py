@@ -25,10 +25,14 @@ Run from the repository root (the first run embeds every collection: expect 30-6
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib
 import json
 import os
+import pkgutil
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -197,8 +201,12 @@ def score_collection(directory: Path, embedder: Embedder, work_dir: Path) -> dic
     """Every configuration on one BEIR collection: dense and BM25 once, hybrid once per fusion."""
     from indexer import SearchMode
     from indexer.beir import evaluate_beir
+    from indexer.evaluation import read_beir
 
     started = time.perf_counter()
+    # evaluate_beir writes the corpus files afresh but deletes none: drop any left by an earlier version
+    # (the index is kept, and its vectors are reused by content hash, so nothing is embedded twice)
+    shutil.rmtree(work_dir / "corpus", ignore_errors=True)
     progress = progress_printer(directory.name)
     results: dict[str, dict[str, Any]] = {}
     single = [c for c in CONFIGS if not c.hybrid]
@@ -213,7 +221,15 @@ def score_collection(directory: Path, embedder: Embedder, work_dir: Path) -> dic
         log(f"{directory.name}: {config.label}: nDCG@10 {results[config.label]['ndcg10']:.3f}")
     facts = index_facts(work_dir / "index")
     queries = next(iter(results.values()))["queries"]
-    return {"queries": queries, **facts, "seconds": round(time.perf_counter() - started, 1), "results": results}
+    _, _, qrels = read_beir(directory)
+    relevant = sum(len(docs) for docs in qrels.values()) / max(len(qrels), 1)
+    return {
+        "queries": queries,
+        "relevant_per_query": round(relevant, 2),
+        **facts,
+        "seconds": round(time.perf_counter() - started, 1),
+        "results": results,
+    }
 
 
 def score_dev_set(dev_set: Path, corpus: Path, embedder: Embedder, work_dir: Path, k: int) -> dict[str, Any]:
@@ -277,10 +293,10 @@ def code_version() -> str:
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-        return done.stdout.strip()
+        return done.stdout.rstrip("\n")  # keep the leading space of a porcelain status line
 
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()]
+    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    dirty = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line]
     if not dirty:
         return f"commit {commit}"
     return f"commit {commit} plus uncommitted changes to {', '.join(f'`{p}`' for p in dirty)}"
@@ -309,10 +325,29 @@ def machine_facts(load: Sequence[Sequence[float]]) -> list[str]:
     ]
 
 
+def source_digest() -> str:
+    """A short digest of the `indexer` package's sources as they are on disk now."""
+    import indexer
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(indexer.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def measure(args: argparse.Namespace, command: str) -> dict[str, Any]:
-    """Run everything the options ask for; the raw results as a JSON-able dict."""
+    """Run everything the options ask for; the raw results as a JSON-able dict.
+
+    Every indexer module is imported before anything is measured, so the whole run uses the code as it
+    was at the start even if the files change on disk meanwhile.
+    """
+    import indexer
     from indexer import SentenceTransformerEmbedder
 
+    for module in pkgutil.iter_modules(indexer.__path__):
+        importlib.import_module(f"indexer.{module.name}")
+
+    digest = source_digest()
     started = datetime.now(UTC)
     load_before = os.getloadavg()
     log("loading the embedder")
@@ -320,8 +355,9 @@ def measure(args: argparse.Namespace, command: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "command": command,
         "started": started.isoformat(timespec="seconds"),
-        "code": code_version(),
+        "code": f"{code_version()}; indexer sources digest {digest}",
         "model": embedder.name,
+        "depth": importlib.import_module("indexer.beir").CHUNK_DEPTH,
         "reference": read_reference(args.data / "README.md"),
         "collections": {},
         "dev": None,
@@ -336,6 +372,8 @@ def measure(args: argparse.Namespace, command: str) -> dict[str, Any]:
         data["collections"][name] = score_collection(args.data / name, embedder, args.work_dir / name)
         _save(args, data)  # a later collection failing keeps what is done
     data["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    if source_digest() != digest:
+        data["code"] += " (the sources changed on disk during the run; the run used them as imported at its start)"
     data["machine"] = machine_facts([load_before, os.getloadavg()])
     _save(args, data)
     return data
@@ -489,8 +527,10 @@ def choice_of_fusion(data: dict[str, Any]) -> str:
         f"highest nDCG@10 of the fused configurations ({averages[best]['ndcg10']:.3f}; next {runner}, "
         f"{averages[runner]['ndcg10']:.3f}, {margin:+.3f})"
     ]
-    if by_map[0] == best:
-        parts[0] += f" and the highest MAP ({averages[best]['map']:.3f})."
+    if averages[best]["map"] >= averages[by_map[0]]["map"] - 5e-4:
+        tied = [lb for lb in by_map if lb != best and averages[lb]["map"] >= averages[best]["map"] - 5e-4]
+        parts[0] += f" and the highest MAP ({averages[best]['map']:.3f}"
+        parts[0] += f", tied with {' and '.join(tied)} to within 0.0005)." if tied else ")."
     else:
         parts[0] += (
             f"; by MAP {by_map[0]} is ahead ({averages[by_map[0]]['map']:.3f} against {averages[best]['map']:.3f})."
@@ -521,6 +561,27 @@ def choice_of_fusion(data: dict[str, Any]) -> str:
     elif best == DEFAULT_LABEL:
         parts.append("That is the shipped default (`indexer.Fusion()`).")
     return " ".join(parts)
+
+
+def noise_note(data: dict[str, Any]) -> str:
+    """How much the small collections and the dev set can be trusted."""
+    small = [f"{name} ({e['queries']})" for name, e in data["collections"].items() if e["queries"] < 100]
+    text = "Judge with care: "
+    if small:
+        text += (
+            f"collections with fewer than 100 queries — {', '.join(small)} — move by a few hundredths of "
+            "nDCG@10 when a handful of queries change rank, so small differences there are noise; "
+        )
+    text += (
+        "the macro-average gives each collection the same weight however few its queries; the scores are "
+        "averages without significance tests"
+    )
+    if data.get("dev"):
+        count = sum(data["dev"]["questions"].values())
+        singles = next(iter(data["dev"]["results"].values()))["groups"]["singles"]["count"]
+        share = 1 / max(singles, 1)
+        text += f"; the dev set has only {count} questions (one of its {singles} singles is {share:.2f} of hit@k)"
+    return text + "."
 
 
 def render(data: dict[str, Any]) -> str:
@@ -614,15 +675,22 @@ def render(data: dict[str, Any]) -> str:
             "English stop words plus question words (what, which, how, does, …), stems with Snowball "
             "English (Porter2), and indexes *chunks* — the text the model embeds, so a document longer "
             "than the model window is split and ranked by its best chunk, and chunk length rather than "
-            "document length enters the length normalisation. In BM25-only mode, when fewer than 300 "
-            "chunks match any query term, the ranking is padded with the dense candidates at score 0, in "
-            "chunk-id order, which can move R@100 and MAP a little.",
+            "document length enters the length normalisation. Our rankings also stop at "
+            f"{data.get('depth', 300)} chunks (`indexer.beir.CHUNK_DEPTH`), so at most that many documents "
+            "count towards MAP; a run to depth 1000, the usual trec_eval cut, also counts the relevant "
+            "documents found deeper, which matters where queries have many relevant documents ("
+            + ", ".join(
+                f"{name}: {e['relevant_per_query']:.1f}"
+                for name, e in data["collections"].items()
+                if "relevant_per_query" in e
+            )
+            + " relevant documents per query).",
             "",
             "## Choice of fusion",
             "",
             choice_of_fusion(data),
-            "Judge with care: MED has 30 queries and CISI 76, so a few hundredths of nDCG@10 there is "
-            "noise; the dev set has a few dozen questions.",
+            "",
+            noise_note(data),
             "",
         ]
     return "\n".join(out)

@@ -23,9 +23,9 @@ def write_beir_corpus(rows: Sequence[dict[str, str]], corpus_dir: Path) -> dict[
     """One Markdown file per BEIR document; returns askreport document id -> BEIR id."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
     ids: dict[str, str] = {}
-    for row in rows:
+    for position, row in enumerate(rows):
         beir_id = str(row["_id"])
-        name = f"{_UNSAFE.sub('_', beir_id)}.md"
+        name = f"doc-{position:07d}-{_UNSAFE.sub('_', beir_id)[:40]}.md"  # unique whatever the ids look like
         title = " ".join(str(row.get("title") or "").split())
         text = str(row.get("text") or "").strip() or title or beir_id
         (corpus_dir / name).write_text(f"# {title}\n\n{text}\n" if title else f"{text}\n", encoding="utf-8")

@@ -91,6 +91,10 @@ def build_index(
         previous, full_reason = _previous(index_root, embedder, chunker, full)
         try:
             plan = _plan(loaded.documents, previous, embedder, chunker)
+            if not plan.chunks:
+                raise EmptyCorpusError(
+                    f"the documents in {corpus_dir} hold headings only, no text to search: add text to them"
+                )
             vectors = _vectors(plan, previous, embedder, progress)
             removed = _removed(previous, set(plan.hashes))
         finally:
@@ -167,13 +171,20 @@ def _plan(
     chunks: list[Chunk] = []
     hashes: list[str] = []
     for doc in documents:
-        if previous is not None and old_hashes.get(doc.id) == doc.content_hash:
+        if previous is not None and old_hashes.get(doc.id) == doc.content_hash and _same_text(previous, doc):
             pairs = previous.store.chunks_of(doc.id)
         else:
             pairs = [(c, chunk_hash(embedder.name, c)) for c in chunk_document(doc, embedder.count_tokens, chunker)]
         chunks.extend(c for c, _ in pairs)
         hashes.extend(h for _, h in pairs)
     return _Plan(tuple(documents), chunks, hashes, [old_rows.get(h, -1) for h in hashes])
+
+
+def _same_text(previous: IndexGeneration, doc: Document) -> bool:
+    """Whether the stored document has the same canonical text and sections (a renamed file or a
+    changed reader can turn the same bytes into different text)."""
+    stored = previous.store.document(doc.id)
+    return stored.text == doc.text and stored.sections == doc.sections
 
 
 def _vectors(

@@ -16,7 +16,7 @@ from indexer.lexical import analyse
 
 _OPENERS = re.compile(r"^\s*(?:and|also|but|so|then|what about|how about|what of)\b", re.IGNORECASE)
 _BACK_REFERENCES = frozenset(
-    "it its it's they them their theirs this that these those there he she him her his "
+    "it its it's they them their theirs this that these those he she him her his "
     "former latter same one ones such".split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
@@ -41,21 +41,20 @@ def rewrite(question: str, earlier: Sequence[str]) -> str:
     that the subject of the conversation is searched for too.
     """
     question = " ".join(question.split())
+    earlier = [" ".join(q.split()) for q in earlier if q.strip()]
     if not earlier or not is_follow_up(question):
         return question
-    context = [" ".join(q.split()) for q in reversed(earlier[-MAX_EARLIER:])]
-    named = entities(question)
-    if named:  # "And in Thailand?" after "... in the Philippines?": the new place replaces the old
-        context = [_drop_entities(q, named) for q in context]
+    context = list(reversed(earlier[-MAX_EARLIER:]))
+    for preposition, _ in _SLOTS.findall(question):
+        # "And in Thailand?" after "... in the Philippines?": the new place takes the old one's slot
+        context = [_drop_slot(q, preposition) for q in context]
     return " ".join([question, *context])
 
 
-def entities(text: str) -> set[str]:
-    """Capitalised words past the first word, and acronyms: the names a question mentions."""
-    words = _WORD.findall(text)
-    return {w.strip("'") for i, w in enumerate(words) if (i > 0 and w[:1].isupper()) or w.isupper() and len(w) > 1}
+_SLOTS = re.compile(r"\b(in|for|at|about|on|from|of|with|by)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)")
 
 
-def _drop_entities(text: str, keep: set[str]) -> str:
-    named = entities(text) - keep
-    return " ".join(w for w in text.split() if w.strip("?.,;:!'\"").removesuffix("'s") not in named)
+def _drop_slot(text: str, preposition: str) -> str:
+    """Remove the capitalised name that follows `preposition` in an earlier question."""
+    pattern = rf"\b{preposition}\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*"
+    return " ".join(re.sub(pattern, preposition, text).split())

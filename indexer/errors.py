@@ -45,3 +45,7 @@ class ModelLoadError(AskreportError):
 
 class DocumentNotFoundError(AskreportError):
     """No document with the requested id exists in the index."""
+
+
+class EvaluationInputError(AskreportError):
+    """A question set or BEIR folder cannot be read."""

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from indexer.errors import EvaluationInputError
+
 _MARKUP = re.compile(r"\*\*|</?i>|[\u00b9\u00b2\u00b3\u2070-\u2079]")
 _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
@@ -57,9 +59,23 @@ class RankMetrics:
 
 
 def read_question_set(path: Path) -> list[dict[str, Any]]:
-    """Rows of a JSON Lines question set."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    """Rows of a JSON Lines file; EvaluationInputError names the file and line of a bad row."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvaluationInputError(f"cannot read {path}: {exc}") from exc
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvaluationInputError(f"{path}:{number}: not valid JSON ({exc.msg}): fix or remove the line") from exc
+        if not isinstance(row, dict):
+            raise EvaluationInputError(f"{path}:{number}: expected a JSON object")
+        rows.append(row)
+    return rows
 
 
 # --- question sets (shared/eval format) --------------------------------------------------------
@@ -109,6 +125,10 @@ def evaluate_questions(rows: Sequence[dict[str, Any]], answer: Answerer) -> Ques
             misses.append(Miss(rid, group, question, query, rank))
 
     for row in rows:
+        if row.get("kind") not in ("single", "conversation", "unanswerable"):
+            raise EvaluationInputError(
+                f"row {row.get('id', '?')}: kind must be single, conversation or unanswerable (see shared/eval)"
+            )
         if row["kind"] == "single":
             score(row["id"], "singles", row["question"], row["keys"], ())
         elif row["kind"] == "conversation":
@@ -156,14 +176,20 @@ class BeirMetrics:
 
 def read_beir(directory: Path) -> tuple[list[dict[str, str]], dict[str, str], dict[str, dict[str, int]]]:
     """(corpus rows, queries by id, qrels query -> doc -> grade) of a BEIR-layout folder."""
+    for part in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv"):
+        if not (directory / part).is_file():
+            raise EvaluationInputError(f"{directory} is not a BEIR folder: {part} is missing")
     corpus = read_question_set(directory / "corpus.jsonl")
     queries = {str(q["_id"]): str(q["text"]) for q in read_question_set(directory / "queries.jsonl")}
     qrels: dict[str, dict[str, int]] = {}
-    lines = (directory / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()
-    for line in lines[1:]:
+    for line in (directory / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines():
         parts = line.split("\t")
-        if len(parts) >= 3 and int(float(parts[2])) > 0:
-            qrels.setdefault(parts[0], {})[parts[1]] = int(float(parts[2]))
+        try:
+            grade = int(float(parts[2]))
+        except (IndexError, ValueError):
+            continue  # the header line, or a malformed one
+        if grade > 0:
+            qrels.setdefault(parts[0], {})[parts[1]] = grade
     return corpus, {q: t for q, t in queries.items() if q in qrels}, qrels
 
 

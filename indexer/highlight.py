@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -26,15 +29,47 @@ def _overlap(query_terms: set[str], text: str) -> float:
     return len(query_terms & set(analyse(text))) / len(query_terms)
 
 
-def highlight_hits(hits: Sequence[Hit], query: str, query_vector: np.ndarray, embedder: Embedder) -> list[Hit]:
-    """Hits with `highlight` set: one embed call scores every sentence of every passage."""
-    from dataclasses import replace
+class SentenceVectors:
+    """A bounded LRU of sentence embeddings: the same passages come back for many queries."""
 
-    per_hit = [sentences(h.text) for h in hits]
+    def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
+        self._embedder = embedder
+        self._size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in known:
+                self._cache.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = self._embedder.embed(missing)
+            known.update(zip(missing, fresh, strict=True))
+            with self._lock:
+                self._cache.update(zip(missing, fresh, strict=True))
+                while len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+        return np.stack([known[t] for t in texts])
+
+
+def _candidates(hit: Hit) -> list[Span]:
+    """The passage's sentences, without a leading heading line when there is more to choose from."""
+    spans = sentences(hit.text)
+    heading = hit.citation.section[-1] if hit.citation.section else None
+    if len(spans) > 1 and heading and hit.text[spans[0].start : spans[0].end] == heading:
+        return spans[1:]
+    return spans
+
+
+def highlight_hits(hits: Sequence[Hit], query: str, query_vector: np.ndarray, vectors: SentenceVectors) -> list[Hit]:
+    """Hits with `highlight` set: every candidate sentence scored by meaning and shared terms."""
+    per_hit = [_candidates(h) for h in hits]
     texts = [h.text[s.start : s.end] for h, spans in zip(hits, per_hit, strict=True) for s in spans]
     if not texts:
         return list(hits)
-    dense = embedder.embed(texts) @ query_vector
+    dense = vectors.embed(texts) @ query_vector
     terms = set(analyse(query))
     scores = dense + LEXICAL_WEIGHT * np.array([_overlap(terms, t) for t in texts])
     out: list[Hit] = []

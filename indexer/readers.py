@@ -59,7 +59,7 @@ def read_markdown(data: bytes) -> Read:
 
 # --- HTML ---------------------------------------------------------------------------------------
 
-_SKIP = {"script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "button", "form"}
+_SKIP = {"script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "button"}
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCKS = {
     "p",
@@ -101,11 +101,16 @@ class _HtmlText(HTMLParser):
         self._level = 0
         self._row: list[str] | None = None
         self._in_title = False
+        self._svg = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
+        if tag == "svg":
+            self._svg += 1  # its <title> names an icon, not the page
+        if tag == "body":
+            self._skip = 0  # an unclosed <head> (valid HTML5) must not hide the body
+        elif tag in _SKIP:
             self._skip += 1
-        elif tag == "title":
+        elif tag == "title" and self.title is None and not self._svg:
             self._in_title = True
         elif tag in _HEADINGS:
             self._flush()
@@ -121,6 +126,8 @@ class _HtmlText(HTMLParser):
                 self._kind = BlockKind.LIST
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self._svg = max(0, self._svg - 1)
         if tag in _SKIP:
             self._skip = max(0, self._skip - 1)
         elif tag == "title":

@@ -8,6 +8,7 @@ from enum import StrEnum
 import numpy as np
 
 from indexer.embedding import Embedder
+from indexer.highlight import SentenceVectors, highlight_hits
 from indexer.index import IndexGeneration
 from indexer.models import Citation, Hit
 from indexer.vectors import search_vectors
@@ -43,6 +44,7 @@ class Scored:
     scores: np.ndarray
     dense: np.ndarray
     lexical: np.ndarray
+    best_dense: float = 0.0  # the nearest chunk's cosine, whatever the mode and k
 
 
 def rank(
@@ -61,8 +63,8 @@ def rank(
         return Scored(np.zeros(0, dtype=np.int64), empty, empty, empty)
     lexical_all = generation.lexical.scores(query)
     depth = min(n, max(k, fusion.candidates))
-    _, dense_ids = search_vectors(generation.vectors, query_vector, depth)
-    dense_ids = dense_ids[0][dense_ids[0] >= 0]
+    dense_top, dense_ids = search_vectors(generation.vectors, query_vector, depth)
+    dense_top, dense_ids = dense_top[0][dense_ids[0] >= 0], dense_ids[0][dense_ids[0] >= 0]
     lexical_ids = _top(lexical_all, depth)
     ids = np.unique(np.concatenate([dense_ids, lexical_ids]))
     dense = generation.vectors.reconstruct_batch(ids) @ query_vector[0]
@@ -75,8 +77,12 @@ def rank(
         scores = _rrf(ids, dense_ids, lexical_ids, fusion.rrf_k)
     else:
         scores = fusion.alpha * _minmax(dense) + (1 - fusion.alpha) * _minmax(lexical)
+    if mode is SearchMode.BM25:
+        keep = scores > 0  # no shared term: nothing to rank by
+        ids, scores, dense, lexical = ids[keep], scores[keep], dense[keep], lexical[keep]
     order = np.lexsort((ids, -scores))[:k]
-    return Scored(ids[order], scores[order], dense[order], lexical[order])
+    best = float(dense_top[0]) if len(dense_top) else 0.0
+    return Scored(ids[order], scores[order], dense[order], lexical[order], best)
 
 
 def _top(scores: np.ndarray, depth: int) -> np.ndarray:
@@ -138,8 +144,8 @@ def search(
 class Retrieval:
     """The answer to one query: passages with highlights, and whether they seem to answer it.
 
-    `confidence` is the best dense (cosine) similarity among the passages; `found` is
-    `confidence >= threshold`.
+    `confidence` is the best dense (cosine) similarity of any chunk to the query, so it
+    does not depend on k or the mode; `found` is `confidence >= threshold`.
     """
 
     query: str
@@ -159,12 +165,15 @@ def retrieve(
     mode: SearchMode = SearchMode.HYBRID,
     fusion: Fusion | None = None,
     found_threshold: float = DEFAULT_FOUND_THRESHOLD,
+    sentence_vectors: SentenceVectors | None = None,
 ) -> Retrieval:
-    """Rank, cite and highlight passages for `query`, and judge whether they answer it."""
-    from indexer.highlight import highlight_hits
+    """Rank, cite and highlight passages for `query`, and judge whether they answer it.
 
+    Pass one `SentenceVectors` for many calls to reuse sentence embeddings across queries.
+    """
     query_vector = embedder.embed([query])
     scored = rank(generation, query_vector, query, k, mode, fusion)
-    hits = highlight_hits(hits_for(generation, scored), query, query_vector[0], embedder)
-    confidence = float(scored.dense.max()) if len(scored.dense) else 0.0
+    vectors = sentence_vectors or SentenceVectors(embedder)
+    hits = highlight_hits(hits_for(generation, scored), query, query_vector[0], vectors)
+    confidence = scored.best_dense
     return Retrieval(query, hits, confidence >= found_threshold, confidence)

@@ -85,8 +85,10 @@ class BuildManager:
             log.exception("build %s failed", state.id)
             self._finish(replace(state, state="failed", error=f"{type(exc).__name__}: {exc}"))
             return
-        self._on_published()
-        self._finish(replace(state, state="succeeded", summary=summary))
+        try:
+            self._on_published()
+        finally:
+            self._finish(replace(state, state="succeeded", summary=summary))
 
     def _finish(self, state: BuildState) -> None:
         state = replace(state, finished_at=_now())

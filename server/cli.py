@@ -269,12 +269,11 @@ def evaluate(
         embedder = _embedder(settings)
         if beir is not None:
             run_beir(beir, embedder, work_dir, as_json)
-            return
-        engine = Engine(
-            settings.index_dir, embedder, mode=settings.search_mode, found_threshold=settings.found_threshold
-        )
-        assert questions is not None
-        print_question_set(run_question_set(questions, engine, k, mode), as_json)
+        elif questions is not None:
+            engine = Engine(
+                settings.index_dir, embedder, mode=settings.search_mode, found_threshold=settings.found_threshold
+            )
+            print_question_set(run_question_set(questions, engine, k, mode), as_json)
 
 
 @app.command()

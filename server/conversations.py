@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 
 SCHEMA = """
@@ -33,7 +34,7 @@ class ConversationStore:
         self.path = path
         self.ttl = ttl_seconds
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
+        with closing(self._connect()) as con:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(SCHEMA)
 
@@ -43,7 +44,7 @@ class ConversationStore:
     def questions(self, conversation_id: str) -> list[str]:
         """The conversation's earlier questions that are still alive, oldest first."""
         cutoff = time.time() - self.ttl
-        with self._connect() as con:
+        with closing(self._connect()) as con:
             rows = con.execute(
                 "SELECT question FROM turns WHERE conversation_id = ? AND created_at >= ? ORDER BY turn",
                 (conversation_id, cutoff),
@@ -53,7 +54,7 @@ class ConversationStore:
     def append(self, conversation_id: str, question: str, query: str) -> None:
         """Record a turn; drop expired turns and all but the last turns of this conversation."""
         now = time.time()
-        with self._connect() as con:
+        with closing(self._connect()) as con:
             con.execute("BEGIN IMMEDIATE")
             con.execute("DELETE FROM turns WHERE created_at < ?", (now - self.ttl,))
             (last,) = con.execute(

@@ -28,6 +28,7 @@ from indexer import (
     retrieve,
     rewrite,
 )
+from indexer.highlight import SentenceVectors
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class Engine:
         self.reload_interval = reload_interval
         self.mode = mode
         self.found_threshold = found_threshold
+        self.sentence_vectors = SentenceVectors(embedder)
+        self._failed: str | None = None  # CURRENT's content when loading it last failed
         self.load_error: AskreportError | None = None
         self._generation: IndexGeneration | None = None
         self._lock = threading.Lock()
@@ -76,17 +79,20 @@ class Engine:
         the one already loaded keeps serving.
         """
         with self._lock:
+            name = ""
             try:
                 name = current_name(self.index_dir)
                 if self._generation is not None and self._generation.name == name:
+                    return False
+                if name == self._failed:  # do not reload a broken generation until CURRENT changes
                     return False
                 fresh = open_current(self.index_dir, self.embedder.name, self.embedder.dim)
             except AskreportError as exc:
                 if str(self.load_error) != str(exc):
                     log.warning("index not (re)loaded: %s", exc)
-                self.load_error = exc
+                self.load_error, self._failed = exc, name or None
                 return False
-            old, self._generation, self.load_error = self._generation, fresh, None
+            old, self._generation, self.load_error, self._failed = self._generation, fresh, None, None
         log.info("serving generation %s (was %s)", fresh.name, old.name if old else "none")
         return True
 
@@ -109,7 +115,15 @@ class Engine:
         generation = self.generation()
         mode = mode or self.mode
         query = rewrite(question, earlier)
-        result = retrieve(generation, self.embedder, query, k, mode, found_threshold=self.found_threshold)
+        result = retrieve(
+            generation,
+            self.embedder,
+            query,
+            k,
+            mode,
+            found_threshold=self.found_threshold,
+            sentence_vectors=self.sentence_vectors,
+        )
         took = (time.perf_counter() - started) * 1000
         return Answer(question, mode, result, generation, took)
 

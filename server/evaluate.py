@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -17,11 +18,11 @@ from server.engine import Engine
 def run_question_set(path: Path, engine: Engine, k: int, mode: SearchMode | None) -> QuestionSetReport:
     """Every question through `Engine.ask`, the code path of `POST /api/ask`."""
 
-    def answer(question: str, earlier: list[str] | tuple[str, ...]) -> tuple[list[str], bool, str]:
+    def answer(question: str, earlier: Sequence[str]) -> tuple[list[str], bool, str]:
         result = engine.ask(question, k, mode, earlier).retrieval
         return [h.text for h in result.hits], result.found, result.query
 
-    return evaluate_questions(read_question_set(path), answer)  # type: ignore[arg-type]
+    return evaluate_questions(read_question_set(path), answer)
 
 
 def print_question_set(report: QuestionSetReport, as_json: bool) -> None:

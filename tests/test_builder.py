@@ -152,3 +152,28 @@ def test_rollback_skips_a_generation_that_was_never_current(corpus: Path, tmp_pa
     third = build_index(corpus, index, fake).generation
     assert previous_name(index) == first
     assert current_name(index) == third
+
+
+def test_same_bytes_read_differently_are_chunked_again(
+    corpus: Path, tmp_path: Path, counting: CountingEmbedder
+) -> None:
+    index = tmp_path / "index"
+    (corpus / "page.md").write_text("<h2>Shelters</h2><p>Shelters give legal aid to victims of trafficking.</p>")
+    build_index(corpus, index, counting)
+    (corpus / "page.md").rename(corpus / "page.html")  # same id, same bytes, different reader
+    summary = build_index(corpus, index, counting)
+    assert summary.full_reason is None
+    generation = open_current(index, counting.name, counting.dim)
+    top = search(generation, counting, "legal aid in shelters", 1)[0]
+    assert top.citation.document == "page" and top.text.startswith("Shelters\n\nShelters give legal aid")
+    assert top.citation.section == ("Shelters",)
+
+
+def test_headings_only_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    from indexer import EmptyCorpusError
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "only.md").write_text("# Only a heading\n")
+    with pytest.raises(EmptyCorpusError, match="headings only"):
+        build_index(corpus, tmp_path / "index", HashingEmbedder())

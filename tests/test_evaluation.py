@@ -79,3 +79,15 @@ def test_evaluate_beir_end_to_end(tmp_path: Path, embedder: SentenceTransformerE
     assert results[SearchMode.DENSE].mrr == 1.0 and results[SearchMode.HYBRID].mrr == 1.0
     assert results[SearchMode.HYBRID].queries == 2
     assert 0 < results[SearchMode.BM25].ndcg10 <= 1
+
+
+def test_bad_question_set_names_file_and_line(tmp_path: Path) -> None:
+    from indexer.errors import EvaluationInputError
+    from indexer.evaluation import read_question_set
+
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "a", "kind": "single", "question": "q", "keys": ["k"]}\n{broken\n')
+    with pytest.raises(EvaluationInputError, match=r"q.jsonl:2: not valid JSON"):
+        read_question_set(path)
+    with pytest.raises(EvaluationInputError, match="corpus.jsonl is missing"):
+        read_beir(tmp_path)

@@ -128,3 +128,12 @@ def test_bad_files_are_skipped_and_listed(formats_index: Path, embedder: Sentenc
     assert "not a text file" in reasons["image.txt"]
     assert "empty" in reasons["empty.md"]
     assert "ASKREPORT_MAX_FILE_MB" in reasons["huge.txt"]
+
+
+def test_html_in_a_form_or_with_an_open_head_keeps_its_body() -> None:
+    from indexer.readers import read_html
+
+    forms = read_html(b"<html><head><title>T</title><body><form><h1>A</h1><p>Text in a form.</p></form></body>")
+    assert forms.structure.text == "A\n\nText in a form."
+    open_head = read_html(b"<title>Report</title><body><svg><title>Close icon</title></svg><p>Body text.</p>")
+    assert open_head.title == "Report" and open_head.structure.text == "Body text."

@@ -22,6 +22,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 def write_beir_corpus(rows: Sequence[dict[str, str]], corpus_dir: Path) -> dict[str, str]:
     """One Markdown file per BEIR document; returns askreport document id -> BEIR id."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
+    for stale in corpus_dir.glob("*.md"):  # a work dir reused across versions must not keep old files
+        stale.unlink()
     ids: dict[str, str] = {}
     for position, row in enumerate(rows):
         beir_id = str(row["_id"])

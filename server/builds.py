@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer import AskreportError, BuildInProgressError, BuildSummary, Embedder, build_index
+from indexer import AskreportError, BuildInProgressError, BuildSummary, Embedder, build_index, build_lock
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class BuildManager:
                 raise BuildInProgressError(
                     f"build {self._last.id} is already running: GET /api/index shows when it ends"
                 )
+            with build_lock(self._index_dir):  # another process (askreport index, a second worker) building?
+                pass
             state = BuildState(id=uuid.uuid4().hex[:12], state="running", full=full, started_at=_now())
             self._last = state
             self._thread = threading.Thread(target=self._run, args=(state,), name="askreport-build", daemon=True)

@@ -108,3 +108,13 @@ def test_index_status_without_an_index(tmp_path: Path, embedder: SentenceTransfo
         status = client.get("/api/index").json()
     assert status["current"] is None and status["kept_generations"] == []
     assert "run `askreport index`" in status["load_error"]
+
+
+def test_reindex_while_another_process_builds_is_409(live: tuple[TestClient, Path]) -> None:
+    from indexer import build_lock
+
+    client, corpus = live
+    index_dir = corpus.parent / "index"
+    with build_lock(index_dir):  # as `askreport index` in another process would hold it
+        r = client.post("/api/admin/reindex", headers=_auth())
+    assert r.status_code == 409 and "another build is running" in r.json()["detail"]

@@ -1,0 +1,103 @@
+"""Commands that answer and measure: ask, eval, serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from indexer.search import SearchMode
+from server.cli.common import IndexOpt, app, fail, library_errors, load_embedder, settings_with
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain language.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many passages to return.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
+    mode: Annotated[
+        SearchMode | None,
+        typer.Option(help="hybrid, dense or bm25 (env ASKREPORT_SEARCH_MODE; default hybrid)."),
+    ] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Print the passages that best answer QUESTION, with their citations."""
+    from server.api import answer_out
+    from server.engine import Engine
+
+    if not question.strip():
+        raise fail('the question is empty: pass it as text, e.g. askreport ask "What is MIEUX?"', 2)
+    settings = settings_with(index_dir=index)
+    with library_errors():
+        engine = Engine(
+            settings.index_dir,
+            load_embedder(settings),
+            mode=settings.search_mode,
+            found_threshold=settings.found_threshold,
+        )
+        response = answer_out(engine.ask(question, k, mode))
+    if as_json:
+        typer.echo(response.model_dump_json(indent=2))
+        return
+    for p in response.passages:
+        c = p.citation
+        where = " › ".join(c.section) or "(no section)"
+        page = f", page {c.page}" if c.page is not None else ""
+        typer.secho(f"[{p.rank}] {c.title} — {where}{page} [{c.start}:{c.end}] score {p.score:.3f}", bold=True)
+        typer.echo(p.text.strip() + "\n")
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[
+        Path | None, typer.Argument(help="A question set in the shared/eval JSON Lines format.", exists=True)
+    ] = None,
+    beir: Annotated[
+        Path | None,
+        typer.Option(help="A BEIR-layout folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) to index and score."),
+    ] = None,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="With --beir: keep the collection's index here (reused next time).")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Passages per question.")] = 5,
+    mode: Annotated[SearchMode | None, typer.Option(help="hybrid, dense or bm25 (default: the setting).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Score retrieval: hit@k and MRR on a question set, or nDCG@10/MAP/R@100/MRR on a BEIR collection."""
+    from server.engine import Engine
+    from server.evaluate import print_question_set, run_beir, run_question_set
+
+    if (questions is None) == (beir is None):
+        raise fail("give either a question set FILE or --beir DIR", 2)
+    settings = settings_with(index_dir=index)
+    with library_errors():
+        embedder = load_embedder(settings)
+        if beir is not None:
+            run_beir(beir, embedder, work_dir, as_json)
+        elif questions is not None:
+            engine = Engine(
+                settings.index_dir, embedder, mode=settings.search_mode, found_threshold=settings.found_threshold
+            )
+            print_question_set(run_question_set(questions, engine, k, mode), as_json)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (env ASKREPORT_HOST; default 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (env ASKREPORT_PORT; default 8000).")] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Serve the HTTP API, the demo page and the OpenAPI docs (/docs)."""
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = settings_with(host=host, port=port, index_dir=index)
+    with library_errors():
+        embedder = load_embedder(settings)  # a bad model fails here, with a message, not in uvicorn
+    app = create_app(settings, embedder=embedder)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)

@@ -32,7 +32,6 @@ import os
 import pkgutil
 import platform
 import shlex
-import shutil
 import subprocess
 import sys
 import time
@@ -204,9 +203,6 @@ def score_collection(directory: Path, embedder: Embedder, work_dir: Path) -> dic
     from indexer.evaluation import read_beir
 
     started = time.perf_counter()
-    # evaluate_beir writes the corpus files afresh but deletes none: drop any left by an earlier version
-    # (the index is kept, and its vectors are reused by content hash, so nothing is embedded twice)
-    shutil.rmtree(work_dir / "corpus", ignore_errors=True)
     progress = progress_printer(directory.name)
     results: dict[str, dict[str, Any]] = {}
     single = [c for c in CONFIGS if not c.hybrid]

@@ -210,6 +210,26 @@ def _mark_plain_headings(paras: list[_Para]) -> None:
             p.level = 3
         else:
             p.level = 2
+    _nest_headings_introduced_by_a_colon(paras)
+
+
+def _nest_headings_introduced_by_a_colon(paras: list[_Para]) -> None:
+    """A section whose text ends with a colon right before the next heading introduces the
+    sections that follow ("...will require dedicated attention:"): they become its children."""
+    for i in range(1, len(paras) - 1):
+        intro, nxt = paras[i], paras[i + 1]
+        if intro.kind is not BlockKind.PARAGRAPH or not intro.lines[-1].endswith(":"):
+            continue
+        if nxt.kind is not BlockKind.HEADING:
+            continue
+        parent = next((p for p in reversed(paras[:i]) if p.kind is BlockKind.HEADING), None)
+        if parent is None or nxt.level != parent.level:
+            continue
+        for p in paras[i + 1 :]:
+            if p.kind is BlockKind.HEADING:
+                if p.level < parent.level:
+                    break
+                p.level += 1
 
 
 def _assemble(paras: list[_Para]) -> Structure:

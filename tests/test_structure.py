@@ -21,7 +21,7 @@ def test_report_headings(report: Document) -> None:
 
 
 def test_report_table_sections(report: Document) -> None:
-    tables = [s for s in report.sections if s.level == 3]
+    tables = [s for s in report.sections if s.level == 3 and "thematic areas" in s.path[1]]
     assert [s.path[-1] for s in tables] == [
         "Kyrgyzstan (2013-2014)",
         "Tajikistan (2017 - ongoing)",
@@ -127,3 +127,21 @@ def test_row_label_alone_is_not_a_table_row() -> None:
 
 def test_double_underscores_are_not_bold() -> None:
     assert "__init__" in parse("Call __init__ first.").text
+
+
+def test_headings_introduced_by_a_colon_become_children(report: Document) -> None:
+    forward = "Managing labour migration and countering THB in Asia: the way forward"
+    children = [s.path[-1] for s in report.sections if s.path[:2] == ("Asia", forward) and len(s.path) == 3]
+    assert children == [
+        "Preventing abusive migration practices and protecting migrant workers' rights",
+        "Using more and better data on labour migration for enhanced labour migration policies and actions",
+        "Further addressing the link between labour exploitation and trafficking",
+        "Strengthening national capacities and expertise, and promoting awareness raising on THB",
+        "Fostering coordination and cooperation among relevant national stakeholders and among Governments",
+    ]
+
+
+def test_colon_before_a_table_heading_does_not_nest_further() -> None:
+    raw = "Title\n\nIntro text.\n\nActions\n\nThe table lists:\n\nKyrgyzstan (2013)\n\nObjective\tX\nResult\tY"
+    structure = parse(raw)
+    assert structure.sections[-1].path == ("Title", "Actions", "Kyrgyzstan (2013)")

@@ -25,3 +25,23 @@ def test_rank_of_uses_the_eval_normalisation() -> None:
     metrics = RankMetrics.of([1, 3, None, 6])
     assert (metrics.hit1, metrics.hit3, metrics.hit5) == (0.25, 0.5, 0.5)
     assert abs(metrics.mrr - (1 + 1 / 3 + 1 / 6) / 4) < 1e-9
+
+
+def test_dev_follow_ups_gain_from_their_conversation(client: TestClient) -> None:
+    conversations = [r for r in read_question_set(DEV_SET) if r["kind"] == "conversation"]
+    with_context, alone = [], []
+    for row in conversations:
+        conversation_id = None
+        for j, turn in enumerate(row["turns"]):
+            body = client.post(
+                "/api/ask", json={"question": turn["question"], "conversation_id": conversation_id}
+            ).json()
+            conversation_id = body["conversation_id"]
+            if j == 0:
+                continue
+            with_context.append(rank_of([p["text"] for p in body["passages"]], turn["keys"]))
+            plain = client.get("/api/search", params={"q": turn["question"]}).json()
+            alone.append(rank_of([p["text"] for p in plain["passages"]], turn["keys"]))
+    followed, baseline = RankMetrics.of(with_context), RankMetrics.of(alone)
+    print(f"dev follow-ups: {followed}; question only: {baseline}")
+    assert followed.hit5 >= 0.66 and followed.mrr > baseline.mrr

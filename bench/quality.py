@@ -170,11 +170,13 @@ def log(message: str) -> None:
     print(f"[{stamp}] {message}", file=sys.stderr, flush=True)
 
 
-def progress_printer(what: str) -> Callable[[int, int], None]:
-    """A build progress callback that logs about every 10%."""
+def progress_printer(what: str, embedded: list[int] | None = None) -> Callable[[int, int], None]:
+    """A build progress callback that logs about every 10% and appends each build's total to `embedded`."""
     shown = [-1]
 
     def report(done: int, total: int) -> None:
+        if embedded is not None and done == 0:
+            embedded.append(total)
         tenth = (10 * done) // max(total, 1)
         if tenth != shown[0]:
             shown[0] = tenth
@@ -203,7 +205,8 @@ def score_collection(directory: Path, embedder: Embedder, work_dir: Path) -> dic
     from indexer.evaluation import read_beir
 
     started = time.perf_counter()
-    progress = progress_printer(directory.name)
+    embedded: list[int] = []
+    progress = progress_printer(directory.name, embedded)
     results: dict[str, dict[str, Any]] = {}
     single = [c for c in CONFIGS if not c.hybrid]
     scored = evaluate_beir(directory, embedder, work_dir, [c.search_mode() for c in single], None, progress)
@@ -224,6 +227,7 @@ def score_collection(directory: Path, embedder: Embedder, work_dir: Path) -> dic
         "relevant_per_query": round(relevant, 2),
         **facts,
         "seconds": round(time.perf_counter() - started, 1),
+        "embedded": sum(embedded),
         "results": results,
     }
 
@@ -450,21 +454,43 @@ def dev_table(dev: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def summary_table(data: dict[str, Any]) -> str:
-    """Macro-averages over the collections, wins, and the dev set's MRR, one row per configuration."""
-    averages = macro_averages(data)
-    collections = data["collections"]
-    wins = dict.fromkeys(averages, 0)
-    for entry in collections.values():
+def weighted_ndcg(data: dict[str, Any]) -> dict[str, float]:
+    """Per configuration, nDCG@10 averaged over all queries of all collections (big collections weigh more)."""
+    collections = list(data["collections"].values())
+    out: dict[str, float] = {}
+    for config in CONFIGS:
+        rows = [
+            (c["queries"], c["results"][config.label]["ndcg10"]) for c in collections if config.label in c["results"]
+        ]
+        total = sum(n for n, _ in rows)
+        if total:
+            out[config.label] = sum(n * v for n, v in rows) / total
+    return out
+
+
+def wins(data: dict[str, Any]) -> dict[str, int]:
+    """In how many collections each configuration has the best nDCG@10 (ties within 0.0005 count for all)."""
+    counts = {c.label: 0 for c in CONFIGS}
+    for entry in data["collections"].values():
         top = _best({label: r["ndcg10"] for label, r in entry["results"].items()})
         for label, r in entry["results"].items():
             if abs(r["ndcg10"] - top) < 5e-4:
-                wins[label] += 1
+                counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+def summary_table(data: dict[str, Any]) -> str:
+    """Macro-averages over the collections, wins, and the dev set's MRR, one row per configuration."""
+    averages = macro_averages(data)
+    weighted = weighted_ndcg(data)
+    won = wins(data)
+    collections = data["collections"]
     dev = data.get("dev")
     best = {key: _best({label: a[key] for label, a in averages.items()}) for key, _ in METRICS}
+    best_weighted = _best(weighted)
     header = "| configuration | " + " | ".join(f"mean {title}" for _, title in METRICS)
-    header += f" | best nDCG@10 (of {len(collections)}) |"
-    rule = "|---|" + "---:|" * (len(METRICS) + 1)
+    header += f" | query-weighted nDCG@10 | best nDCG@10 (of {len(collections)}) |"
+    rule = "|---|" + "---:|" * (len(METRICS) + 2)
     if dev:
         header += " dev singles MRR | dev answerable MRR |"
         rule += "---:|---:|"
@@ -476,7 +502,8 @@ def summary_table(data: dict[str, Any]) -> str:
             "all": _best({lb: dev_answerable_mrr(r) for lb, r in dev["results"].items()}),
         }
     for label, a in averages.items():
-        cells = [_cell(a[key], best[key]) for key, _ in METRICS] + [str(wins[label])]
+        cells = [_cell(a[key], best[key]) for key, _ in METRICS]
+        cells += [_cell(weighted[label], best_weighted), str(won.get(label, 0))]
         if dev and label in dev["results"]:
             r = dev["results"][label]
             cells += [
@@ -507,55 +534,72 @@ def bm25_comparison(data: dict[str, Any]) -> str:
 
 
 def choice_of_fusion(data: dict[str, Any]) -> str:
-    """Which hybrid configuration the numbers favour, in words, with the margins that decide it."""
+    """Which fused configuration the numbers favour, in words, with the margins that decide it.
+
+    The candidates are the fused configurations within NOISE of the best macro-averaged nDCG@10 over
+    the collections; among them the dev set (MRR of the answerable questions, the corpus askreport is
+    for) decides, or, without a dev set, the macro-averaged nDCG@10 itself.
+    """
     averages = macro_averages(data)
+    weighted = weighted_ndcg(data)
     hybrid = [c.label for c in CONFIGS if c.hybrid and c.label in averages]
-    dev = data.get("dev")
     if not hybrid:
-        return "No collection was scored, so the numbers say nothing about the fusion."
-    by_ndcg = sorted(hybrid, key=lambda lb: -averages[lb]["ndcg10"])
-    by_map = sorted(hybrid, key=lambda lb: -averages[lb]["map"])
-    best, runner = by_ndcg[0], by_ndcg[1] if len(by_ndcg) > 1 else by_ndcg[0]
+        return "No collection was scored, so these numbers say nothing about the fusion."
+    dev = data.get("dev")
+    mrr = {lb: dev_answerable_mrr(dev["results"][lb]) for lb in hybrid if lb in dev["results"]} if dev else {}
+    top = max(averages[lb]["ndcg10"] for lb in hybrid)
+    group = [lb for lb in hybrid if averages[lb]["ndcg10"] >= top - NOISE]
+    others = [lb for lb in hybrid if lb not in group]
+    pick = max(group, key=lambda lb: (mrr.get(lb, 0.0), averages[lb]["ndcg10"]))
     n = len(data["collections"])
-    margin = averages[best]["ndcg10"] - averages[runner]["ndcg10"]
+
+    def figures(lb: str) -> str:
+        a = averages[lb]
+        return f"`{lb}`: nDCG@10 {a['ndcg10']:.3f}, MAP {a['map']:.3f}, query-weighted nDCG@10 {weighted[lb]:.3f}"
+
     parts = [
-        f"Averaged over the {n} collection{'s' if n != 1 else ''} (each counts once), **{best}** has the "
-        f"highest nDCG@10 of the fused configurations ({averages[best]['ndcg10']:.3f}; next {runner}, "
-        f"{averages[runner]['ndcg10']:.3f}, {margin:+.3f})"
+        f"Averaged over the {n} collection{'s' if n != 1 else ''}, the fused configurations within {NOISE:.2f} "
+        f"of the best mean nDCG@10 are {'; '.join(figures(lb) for lb in group)}."
     ]
-    if averages[best]["map"] >= averages[by_map[0]]["map"] - 5e-4:
-        tied = [lb for lb in by_map if lb != best and averages[lb]["map"] >= averages[best]["map"] - 5e-4]
-        parts[0] += f" and the highest MAP ({averages[best]['map']:.3f}"
-        parts[0] += f", tied with {' and '.join(tied)} to within 0.0005)." if tied else ")."
-    else:
-        parts[0] += (
-            f"; by MAP {by_map[0]} is ahead ({averages[by_map[0]]['map']:.3f} against {averages[best]['map']:.3f})."
-        )
+    if others:
+        parts.append("Further behind: " + "; ".join(f"`{lb}` ({averages[lb]['ndcg10']:.3f})" for lb in others) + ".")
     singles = {lb: averages[lb]["ndcg10"] for lb in ("dense", "bm25") if lb in averages}
     if singles:
         side = max(singles, key=lambda lb: singles[lb])
-        parts.append(
-            f"The better single side on average is {side} ({singles[side]:.3f}); {best} is "
-            f"{averages[best]['ndcg10'] - singles[side]:+.3f} above it."
+        beaten = sum(
+            1
+            for e in data["collections"].values()
+            if e["results"][pick]["ndcg10"] > max(e["results"][lb]["ndcg10"] for lb in singles)
         )
-    if dev:
-        mrr = {lb: dev_answerable_mrr(dev["results"][lb]) for lb in hybrid if lb in dev["results"]}
-        if best in mrr:
-            top = max(mrr, key=lambda lb: mrr[lb])
-            parts.append(
-                f"On the dev set (answerable questions, MRR) {best} scores {mrr[best]:.3f}"
-                + (" — the best of the fused configurations." if top == best else f"; {top} scores {mrr[top]:.3f}.")
-            )
-    if margin < NOISE:
         parts.append(
-            f"The lead over {runner} is below {NOISE:.2f} in a macro-average: within noise, so either is a "
-            "defensible default."
+            f"`{pick}` is {averages[pick]['ndcg10'] - singles[side]:+.3f} above the better single side on "
+            f"average (`{side}`, {singles[side]:.3f}) and beats both single sides on {beaten} of {n} collections."
         )
-    if best != DEFAULT_LABEL and DEFAULT_LABEL in averages:
-        gap = averages[best]["ndcg10"] - averages[DEFAULT_LABEL]["ndcg10"]
-        parts.append(f"The shipped default ({DEFAULT_LABEL}) is {gap:.3f} behind on mean nDCG@10.")
-    elif best == DEFAULT_LABEL:
-        parts.append("That is the shipped default (`indexer.Fusion()`).")
+    behind = []
+    for name, entry in data["collections"].items():
+        results = entry["results"]
+        leader = max((lb for lb in hybrid if lb in results), key=lambda lb: results[lb]["ndcg10"])
+        gap = results[leader]["ndcg10"] - results[pick]["ndcg10"]
+        if gap >= NOISE:
+            behind.append(f"{name} ({entry['queries']} queries), where `{leader}` is {gap:.3f} higher")
+    if behind:
+        parts.append(f"Collections where another fusion leads `{pick}` by {NOISE:.2f} or more: {'; '.join(behind)}.")
+    if len(group) > 1 and mrr:
+        parts.append(
+            "The collections do not separate "
+            + " and ".join(f"`{lb}`" for lb in group)
+            + "; the dev set tips the balance (a small set, see below): answerable-question MRR "
+            + ", ".join(f"{mrr[lb]:.3f} (`{lb}`)" for lb in sorted(group, key=lambda lb: -mrr[lb]))
+            + "."
+        )
+    verdict = f"**Recommended: `{pick}`**"
+    verdict += " — the shipped default (`indexer.Fusion()`)." if pick == DEFAULT_LABEL else "."
+    if pick != DEFAULT_LABEL and DEFAULT_LABEL in averages:
+        verdict += (
+            f" The shipped default (`{DEFAULT_LABEL}`) has mean nDCG@10 {averages[DEFAULT_LABEL]['ndcg10']:.3f}"
+            + (f" and dev MRR {mrr[DEFAULT_LABEL]:.3f}." if DEFAULT_LABEL in mrr else ".")
+        )
+    parts.append(verdict)
     return " ".join(parts)
 
 
@@ -615,8 +659,8 @@ def render(data: dict[str, Any]) -> str:
             "is a passage containing one of the question's keys. `unanswerable flagged` is the share of "
             "unanswerable questions answered `found: false` (higher is better), `answerable wrongly "
             "flagged` the share of answerable ones answered `found: false` (lower is better); `found` "
-            "depends only on the best dense similarity among the k passages, so it barely moves with the "
-            "fusion.",
+            "compares a dense similarity (`Retrieval.confidence`) with the threshold, not the fused score, so "
+            "it moves little or not at all with the configuration.",
             "",
             dev_table(dev),
             "",
@@ -645,8 +689,8 @@ def render(data: dict[str, Any]) -> str:
                 f"### {name}",
                 "",
                 f"{entry['queries']} queries, {entry['documents']} documents in {entry['chunks']} chunks "
-                f"({split} more chunks than documents), scored in {entry['seconds']:.0f} s (building the "
-                "index included on the first run).",
+                f"({split} more chunks than documents); this run embedded {entry.get('embedded', '?')} "
+                f"chunks (0: the index in the work dir was reused) and took {entry['seconds']:.0f} s.",
                 "",
                 collection_table(name, entry, data["reference"].get(name)),
                 "",
@@ -654,7 +698,9 @@ def render(data: dict[str, Any]) -> str:
         out += [
             "### Averaged over the collections",
             "",
-            "Mean of each metric over the collections, each collection weighted equally; `best nDCG@10` "
+            "Mean of each metric over the collections, each collection weighted equally; `query-weighted "
+            "nDCG@10` averages over all queries instead, so big collections (scifact, cranfield) weigh more; "
+            "`best nDCG@10` "
             "counts the collections where the configuration has the highest nDCG@10 (ties count for all); "
             "the dev columns repeat the MRR of the single questions and of all answerable questions "
             "(singles, first turns and follow-ups together).",

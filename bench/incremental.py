@@ -41,6 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from machine import cpu_model  # bench/ is on sys.path when a script runs
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = Path("../shared/benchmarks/scifact/corpus.jsonl")
 DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
@@ -389,18 +391,6 @@ def mount_of(path: Path) -> str:
     except OSError:
         pass
     return f"{best[1]} (mounted at {best[0] or '?'})"
-
-
-def cpu_model() -> str:
-    """The CPU model name from /proc/cpuinfo."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def machine_facts(work: Path, load: Sequence[tuple[float, float, float]]) -> list[str]:

@@ -41,6 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from machine import cpu_model  # bench/ is on sys.path when a script runs
+
 if TYPE_CHECKING:
     from indexer import Embedder, Fusion, SearchMode
 
@@ -300,17 +302,6 @@ def code_version() -> str:
     if not dirty:
         return f"commit {commit}"
     return f"commit {commit} plus uncommitted changes to {', '.join(f'`{p}`' for p in dirty)}"
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def machine_facts(load: Sequence[Sequence[float]]) -> list[str]:

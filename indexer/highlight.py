@@ -16,6 +16,7 @@ from indexer.sentences import sentence_spans
 
 LEXICAL_WEIGHT = 0.5
 NEIGHBOUR_SHARE = 0.95
+DENSE_HITS = 10
 
 
 def sentences(text: str) -> list[Span]:
@@ -64,12 +65,19 @@ def _candidates(hit: Hit) -> list[Span]:
 
 
 def highlight_hits(hits: Sequence[Hit], query: str, query_vector: np.ndarray, vectors: SentenceVectors) -> list[Hit]:
-    """Hits with `highlight` set: every candidate sentence scored by meaning and shared terms."""
+    """Hits with `highlight` set: candidate sentences scored by meaning and shared terms.
+
+    Sentences of the first `DENSE_HITS` passages are embedded (cached); further passages, which a
+    large `k` asks for, are judged by shared terms alone so latency stays bounded.
+    """
     per_hit = [_candidates(h) for h in hits]
     texts = [h.text[s.start : s.end] for h, spans in zip(hits, per_hit, strict=True) for s in spans]
     if not texts:
         return list(hits)
-    dense = vectors.embed(texts) @ query_vector
+    embedded = sum(len(spans) for spans in per_hit[:DENSE_HITS])
+    dense = np.zeros(len(texts), dtype=np.float32)
+    if embedded:
+        dense[:embedded] = vectors.embed(texts[:embedded]) @ query_vector
     terms = set(analyse(query))
     scores = dense + LEXICAL_WEIGHT * np.array([_overlap(terms, t) for t in texts])
     out: list[Hit] = []

@@ -101,3 +101,17 @@ def test_highlight_points_at_the_answering_sentence(report_index: Path, embedder
     strict = retrieve(generation, embedder, "How many migrants lived in Asia in 2017?", 3, found_threshold=0.99)
     assert not strict.found and len(strict.hits) == 3
     generation.close()
+
+
+def test_every_passage_is_highlighted_also_beyond_the_embedded_ones(
+    report_index: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    from indexer import retrieve
+
+    generation = open_current(report_index, embedder.name, embedder.dim)
+    result = retrieve(generation, embedder, "trafficking for forced labour", 25)
+    assert len(result.hits) == 25
+    for hit in result.hits:
+        assert hit.highlight is not None
+        assert 0 <= hit.highlight.start < hit.highlight.end <= len(hit.text)
+    generation.close()

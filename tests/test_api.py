@@ -162,3 +162,10 @@ def test_index_built_with_another_model_gives_503(tmp_path: Path, embedder: Sent
         r = c.get("/api/search", params={"q": "remittances"})
         assert r.status_code == 503
         assert "built with model hashing-test-embedder" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("question", ["Who won the football world cup in 2018?", "How do I bake sourdough bread?"])
+def test_off_topic_question_is_not_found_but_still_gets_passages(client: TestClient, question: str) -> None:
+    body = client.post("/api/ask", json={"question": question}).json()
+    assert body["found"] is False and body["confidence"] < 0.25
+    assert len(body["passages"]) == 5

@@ -3,6 +3,7 @@
 The server and the CLI use only what this module exports.
 """
 
+from indexer.beir import evaluate_beir
 from indexer.builder import BuildSummary, build_index, embed_all
 from indexer.chunking import ChunkerSettings, chunk_document, embed_text
 from indexer.conversation import is_follow_up, rewrite
@@ -25,6 +26,7 @@ from indexer.errors import (
     ModelLoadError,
     UnreadableFileError,
 )
+from indexer.evaluation import QuestionSetReport, evaluate_questions, read_question_set
 from indexer.generations import (
     build_lock,
     current_dir,
@@ -33,6 +35,7 @@ from indexer.generations import (
     point_current,
     previous_name,
 )
+from indexer.highlight import SentenceVectors
 from indexer.index import IndexGeneration, open_current, open_generation
 from indexer.loaders import CorpusLoad, corpus_files, load_corpus, load_document
 from indexer.manifest import Manifest, read_manifest
@@ -41,6 +44,11 @@ from indexer.search import DEFAULT_FOUND_THRESHOLD, Fusion, Retrieval, SearchMod
 from indexer.writer import chunk_hash
 
 __all__ = [
+    "read_question_set",
+    "evaluate_questions",
+    "evaluate_beir",
+    "SentenceVectors",
+    "QuestionSetReport",
     "BUNDLED_MODEL_NAME",
     "DEFAULT_FOUND_THRESHOLD",
     "AskreportError",

@@ -62,6 +62,7 @@ class _Plan:
     chunks: list[Chunk]
     hashes: list[str]
     old_rows: list[int]  # row in the previous generation to reuse, or -1 to embed
+    removed: int  # chunks of the previous generation that no new chunk matches
 
 
 def build_index(
@@ -96,7 +97,6 @@ def build_index(
                     f"the documents in {corpus_dir} hold headings only, no text to search: add text to them"
                 )
             vectors = _vectors(plan, previous, embedder, progress)
-            removed = _removed(previous, set(plan.hashes))
         finally:
             if previous is not None:
                 previous.close()
@@ -127,7 +127,7 @@ def build_index(
         chunks=len(plan.chunks),
         embedded=len(plan.chunks) - reused,
         reused=reused,
-        removed=removed,
+        removed=plan.removed,
         skipped=loaded.skipped,
         full_reason=full_reason,
         seconds=time.perf_counter() - started,
@@ -167,7 +167,8 @@ def _plan(
     chunker: ChunkerSettings,
 ) -> _Plan:
     old_hashes = {d.id: d.content_hash for d in previous.manifest.documents} if previous else {}
-    old_rows = {h: i for i, h in enumerate(previous.store.chunk_hashes())} if previous else {}
+    old_hashes_by_row = previous.store.chunk_hashes() if previous else []
+    old_rows = {h: i for i, h in enumerate(old_hashes_by_row)}
     chunks: list[Chunk] = []
     hashes: list[str] = []
     for doc in documents:
@@ -177,7 +178,9 @@ def _plan(
             pairs = [(c, chunk_hash(embedder.name, c)) for c in chunk_document(doc, embedder.count_tokens, chunker)]
         chunks.extend(c for c, _ in pairs)
         hashes.extend(h for _, h in pairs)
-    return _Plan(tuple(documents), chunks, hashes, [old_rows.get(h, -1) for h in hashes])
+    kept = set(hashes)
+    removed = sum(1 for h in old_hashes_by_row if h not in kept)
+    return _Plan(tuple(documents), chunks, hashes, [old_rows.get(h, -1) for h in hashes], removed)
 
 
 def _same_text(previous: IndexGeneration, doc: Document) -> bool:
@@ -198,12 +201,6 @@ def _vectors(
     todo = np.flatnonzero(~reuse)
     vectors[todo] = embed_all(embedder, [plan.chunks[i].embed_text for i in todo], progress)
     return vectors
-
-
-def _removed(previous: IndexGeneration | None, kept: set[str]) -> int:
-    if previous is None:
-        return 0
-    return sum(1 for h in previous.store.chunk_hashes() if h not in kept)
 
 
 def embed_all(embedder: Embedder, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:

@@ -61,7 +61,8 @@ def rank(
     if n == 0:
         empty = np.zeros(0, dtype=np.float32)
         return Scored(np.zeros(0, dtype=np.int64), empty, empty, empty)
-    lexical_all = generation.lexical.scores(query)
+    # dense mode needs no BM25: skip scoring every chunk for it
+    lexical_all = np.zeros(n, dtype=np.float32) if mode is SearchMode.DENSE else generation.lexical.scores(query)
     depth = min(n, max(k, fusion.candidates))
     dense_top, dense_ids = search_vectors(generation.vectors, query_vector, depth)
     dense_top, dense_ids = dense_top[0][dense_ids[0] >= 0], dense_ids[0][dense_ids[0] >= 0]

@@ -27,13 +27,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model = embedder or SentenceTransformerEmbedder(settings.model_path())
-        engine = Engine(
-            settings.index_dir,
-            model,
-            settings.reload_interval,
-            settings.search_mode,
-            settings.found_threshold,
-        )
+        engine = Engine.from_settings(settings, model)
         engine.refresh()
         engine.start_watching()
         app.state.engine = engine

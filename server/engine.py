@@ -23,12 +23,13 @@ from indexer import (
     IndexNotFoundError,
     Retrieval,
     SearchMode,
+    SentenceVectors,
     current_name,
     open_current,
     retrieve,
     rewrite,
 )
-from indexer.highlight import SentenceVectors
+from server.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,13 @@ class Engine:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Embedder) -> Engine:
+        """An engine configured as the settings say (index, reload interval, mode, threshold)."""
+        return cls(
+            settings.index_dir, embedder, settings.reload_interval, settings.search_mode, settings.found_threshold
+        )
 
     @property
     def loaded(self) -> IndexGeneration | None:

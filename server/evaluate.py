@@ -10,8 +10,14 @@ from pathlib import Path
 
 import typer
 
-from indexer import Embedder, SearchMode
-from indexer.evaluation import QuestionSetReport, evaluate_questions, read_question_set
+from indexer import (
+    Embedder,
+    QuestionSetReport,
+    SearchMode,
+    evaluate_beir,
+    evaluate_questions,
+    read_question_set,
+)
 from server.engine import Engine
 
 
@@ -42,8 +48,6 @@ def print_question_set(report: QuestionSetReport, as_json: bool) -> None:
 
 
 def run_beir(directory: Path, embedder: Embedder, work_dir: Path | None, as_json: bool) -> None:
-    from indexer.beir import evaluate_beir
-
     with tempfile.TemporaryDirectory(prefix="askreport-beir-") as tmp:
         results = evaluate_beir(directory, embedder, work_dir or Path(tmp))
     if as_json:

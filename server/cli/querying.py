@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from indexer.search import SearchMode
+from indexer import SearchMode
 from server.cli.common import IndexOpt, app, fail, library_errors, load_embedder, settings_with
 
 
@@ -30,12 +30,7 @@ def ask(
         raise fail('the question is empty: pass it as text, e.g. askreport ask "What is MIEUX?"', 2)
     settings = settings_with(index_dir=index)
     with library_errors():
-        engine = Engine(
-            settings.index_dir,
-            load_embedder(settings),
-            mode=settings.search_mode,
-            found_threshold=settings.found_threshold,
-        )
+        engine = Engine.from_settings(settings, load_embedder(settings))
         response = answer_out(engine.ask(question, k, mode))
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
@@ -77,9 +72,7 @@ def evaluate(
         if beir is not None:
             run_beir(beir, embedder, work_dir, as_json)
         elif questions is not None:
-            engine = Engine(
-                settings.index_dir, embedder, mode=settings.search_mode, found_threshold=settings.found_threshold
-            )
+            engine = Engine.from_settings(settings, embedder)
             print_question_set(run_question_set(questions, engine, k, mode), as_json)
 
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from indexer import Embedder, SentenceTransformerEmbedder
 from server import admin, api, errors, pages
@@ -46,6 +47,16 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if settings.allowed_origins:
+        # pages on these origins may call the API (the search box); any other origin gets no CORS headers
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type"],
+            expose_headers=["retry-after"],
+            max_age=600,
+        )
     errors.register(app)
     app.include_router(api.router)
     app.include_router(admin.router)

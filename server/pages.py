@@ -6,8 +6,8 @@ from html import escape
 from importlib import resources
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
 from indexer import Document
 from server.api import EngineDep
@@ -31,8 +31,20 @@ def _static(name: str) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def demo_page() -> str:
-    return _static("demo.html")
+def demo_page(request: Request) -> str:
+    """An intranet-like page with the search box in it and the snippet to embed it elsewhere."""
+    origin = str(request.base_url).rstrip("/")
+    return _static("demo.html").replace("{{ORIGIN}}", escape(origin))
+
+
+@router.get("/widget.js")
+def widget() -> Response:
+    """The search box: one custom element, its CSS inside (see docs/embedding.md)."""
+    return Response(
+        _static("widget.js"),
+        media_type="text/javascript; charset=utf-8",
+        headers={"cache-control": "public, max-age=300"},
+    )
 
 
 def _check_span(doc: Document, start: int | None, end: int | None) -> tuple[int, int] | None:

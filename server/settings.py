@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer import DEFAULT_FOUND_THRESHOLD, SearchMode
@@ -51,6 +52,33 @@ class Settings(BaseSettings):
         24 * 3600, gt=0, description="Seconds after which a conversation's turns are forgotten."
     )
 
+    cors_origins: str = Field(
+        "",
+        description="Comma-separated origins whose pages may call the API from a browser, "
+        "e.g. `https://intranet.example.org`; empty: the server's own origin only.",
+    )
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: str) -> str:
+        for origin in _split(value):
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port] with no path, "
+                    "e.g. https://intranet.example.org"
+                )
+        return value
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """The CORS allow-list, without trailing slashes."""
+        return [o.rstrip("/") for o in _split(self.cors_origins)]
+
     def model_path(self) -> Path | None:
         """The configured model directory, or None for the bundled model."""
         return Path(self.model).expanduser() if self.model.strip() else None
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]

@@ -139,7 +139,7 @@ def test_health_openapi_and_demo_page(client: TestClient) -> None:
     assert {"/api/ask", "/api/search", "/api/documents", "/api/health"} <= set(schema["paths"])
     assert client.get("/docs").status_code == 200
     page = client.get("/")
-    assert page.status_code == 200 and "/api/ask" in page.text and "conversation_id" in page.text
+    assert page.status_code == 200 and "<askreport-search" in page.text and "/widget.js" in page.text
     assert "innerHTML" not in page.text
 
 

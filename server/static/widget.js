@@ -21,13 +21,15 @@
   let instances = 0;
 
   const CSS = `
-:host{display:block;position:relative;max-width:var(--askreport-width,40rem);font:var(--askreport-font,16px/1.5 system-ui,sans-serif);
- color:var(--askreport-text,#1d2330);--_accent:var(--askreport-accent,#1f5fbf);--_radius:var(--askreport-radius,6px);
+:host{display:block;max-width:var(--askreport-width,40rem)}
+.box{font:var(--askreport-font,16px/1.5 system-ui,sans-serif);color:var(--askreport-text,#1d2330);text-align:start;
+ --_accent:var(--askreport-accent,#1f5fbf);--_radius:var(--askreport-radius,6px);
  --_bg:var(--askreport-background,#fff);--_muted:var(--askreport-muted,#5a6270)}
 *{box-sizing:border-box}
 .bar{display:flex;gap:.4rem}
 input{flex:1;min-width:0;font:inherit;color:inherit;background:var(--_bg);padding:.55rem .75rem;border:1px solid #aab2bf;border-radius:var(--_radius)}
-input:focus-visible,button:focus-visible,[role=option].active{outline:3px solid var(--_accent);outline-offset:1px}
+input:focus-visible,button:focus-visible{outline:3px solid var(--_accent);outline-offset:1px}
+[role=option].active{outline:3px solid var(--_accent);outline-offset:-3px}
 button{font:inherit;font-size:.85em;padding:.4rem .7rem;border:1px solid var(--_accent);border-radius:var(--_radius);background:var(--_bg);color:var(--_accent);cursor:pointer}
 button[hidden],[hidden]{display:none}
 .status{font-size:.85em;color:var(--_muted);min-height:1.3em;margin:.35rem .1rem}
@@ -108,7 +110,9 @@ mark{background:var(--askreport-mark,#ffe58a);color:inherit;padding:.05em 0}
       this._list.hidden = true;
       const bar = el("div", "bar");
       bar.append(this._input, this._reset);
-      root.append(style, bar, this._status, this._list);
+      const wrapper = el("div", "box"); // own font and colours: the host page's inherited ones stop here
+      wrapper.append(bar, this._status, this._list);
+      root.append(style, wrapper);
       this._onSlash = this._onSlash.bind(this);
       this._input.addEventListener("input", () => this._typed());
       this._input.addEventListener("keydown", (e) => this._key(e));
@@ -223,7 +227,7 @@ mark{background:var(--askreport-mark,#ffe58a);color:inherit;padding:.05em 0}
         data = await response.json().catch(() => ({}));
       } catch (err) {
         if (controller.signal.aborted) return;
-        this._fail("The search service cannot be reached right now. Try again in a moment.");
+        this._fail("The search service cannot be reached from this page: it may be down, or this site may not be allowed to use it.");
         return;
       }
       if (sequence !== this._sequence) return; // an answer to an older question: drop it

@@ -3,6 +3,7 @@
 The server and the CLI use only what this module exports.
 """
 
+from indexer.batching import BatchingEmbedder, BatchStats, CachingEmbedder
 from indexer.beir import evaluate_beir
 from indexer.builder import BuildSummary, build_index, embed_all
 from indexer.chunking import ChunkerSettings, chunk_document, embed_text
@@ -12,6 +13,7 @@ from indexer.embedding import (
     Embedder,
     SentenceTransformerEmbedder,
     bundled_model_path,
+    check_model_dir,
     normalise,
 )
 from indexer.errors import (
@@ -41,9 +43,15 @@ from indexer.loaders import CorpusLoad, corpus_files, load_corpus, load_document
 from indexer.manifest import Manifest, read_manifest
 from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile, Span
 from indexer.search import DEFAULT_FOUND_THRESHOLD, Fusion, Retrieval, SearchMode, retrieve, search
+from indexer.threads import limit_threads
 from indexer.writer import chunk_hash
 
 __all__ = [
+    "BatchingEmbedder",
+    "BatchStats",
+    "CachingEmbedder",
+    "limit_threads",
+    "check_model_dir",
     "read_question_set",
     "evaluate_questions",
     "evaluate_beir",

@@ -116,12 +116,17 @@ class SentenceTransformerEmbedder:
         return len(ids["input_ids"])
 
 
-def _load(path: Path) -> Any:
+def check_model_dir(path: Path) -> None:
+    """Raise ModelLoadError unless `path` looks like a sentence-transformers model (nothing is loaded)."""
     if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
         raise ModelLoadError(
             f"no sentence-transformers model at {path}: set ASKREPORT_MODEL to a model "
             "directory, or leave it empty for the bundled all-MiniLM-L6-v2"
         )
+
+
+def _load(path: Path) -> Any:
+    check_model_dir(path)
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 

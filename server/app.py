@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from indexer import Embedder, SentenceTransformerEmbedder
+from indexer import Embedder, SentenceTransformerEmbedder, limit_threads
 from server import admin, api, errors, pages
 from server.builds import BuildManager
 from server.conversations import ConversationStore
@@ -28,6 +28,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if embedder is None:  # a process of its own (a worker): keep to its share of the cores
+            limit_threads(settings.threads_per_worker())
         model = embedder or SentenceTransformerEmbedder(settings.model_path())
         engine = Engine.from_settings(settings, model)
         engine.refresh()

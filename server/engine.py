@@ -18,6 +18,8 @@ from pathlib import Path
 from indexer import (
     DEFAULT_FOUND_THRESHOLD,
     AskreportError,
+    BatchingEmbedder,
+    CachingEmbedder,
     Embedder,
     IndexGeneration,
     IndexNotFoundError,
@@ -32,6 +34,15 @@ from indexer import (
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Batching:
+    """How queries share model calls (see `indexer.BatchingEmbedder`) and how many are cached."""
+
+    max_batch: int = 64
+    max_wait_ms: float = 2.0
+    query_cache_size: int = 1024
 
 
 @dataclass(frozen=True)
@@ -55,13 +66,18 @@ class Engine:
         reload_interval: float = 1.0,
         mode: SearchMode = SearchMode.HYBRID,
         found_threshold: float = DEFAULT_FOUND_THRESHOLD,
+        batching: Batching | None = None,
     ) -> None:
+        batching = batching or Batching()
         self.index_dir = index_dir
         self.embedder = embedder
         self.reload_interval = reload_interval
         self.mode = mode
         self.found_threshold = found_threshold
-        self.sentence_vectors = SentenceVectors(embedder)
+        # concurrent requests share model calls; repeated questions skip the model
+        self.batcher = BatchingEmbedder(embedder, batching.max_batch, batching.max_wait_ms / 1000)
+        self.query_embedder = CachingEmbedder(self.batcher, batching.query_cache_size)
+        self.sentence_vectors = SentenceVectors(self.batcher)
         self._failed: str | None = None  # CURRENT's content when loading it last failed
         self.load_error: AskreportError | None = None
         self._generation: IndexGeneration | None = None
@@ -72,8 +88,14 @@ class Engine:
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder) -> Engine:
         """An engine configured as the settings say (index, reload interval, mode, threshold)."""
+        batching = Batching(settings.batch_size, settings.batch_wait_ms, settings.query_cache_size)
         return cls(
-            settings.index_dir, embedder, settings.reload_interval, settings.search_mode, settings.found_threshold
+            settings.index_dir,
+            embedder,
+            settings.reload_interval,
+            settings.search_mode,
+            settings.found_threshold,
+            batching,
         )
 
     @property
@@ -125,7 +147,7 @@ class Engine:
         query = rewrite(question, earlier)
         result = retrieve(
             generation,
-            self.embedder,
+            self.query_embedder,
             query,
             k,
             mode,
@@ -148,4 +170,5 @@ class Engine:
         self._stop.set()
         if self._watcher is not None:
             self._watcher.join(timeout=5)
+        self.batcher.close()
         self._generation = None

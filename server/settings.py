@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,6 +52,29 @@ class Settings(BaseSettings):
     conversation_ttl: float = Field(
         24 * 3600, gt=0, description="Seconds after which a conversation's turns are forgotten."
     )
+
+    batch_size: int = Field(
+        64, ge=1, le=1024, description="Most texts the model encodes in one call for concurrent requests."
+    )
+    batch_wait_ms: float = Field(
+        2.0, ge=0, le=100, description="Longest wait (ms) for more requests to share a model call, when busy."
+    )
+    query_cache_size: int = Field(
+        1024, ge=0, description="Query embeddings kept for repeated questions (0 turns the cache off)."
+    )
+    workers: int = Field(1, ge=1, le=64, description="Server processes for `askreport serve`.")
+    threads: int = Field(
+        0,
+        ge=0,
+        description="Compute threads per server process (torch, FAISS); 0: the machine's cores divided by workers.",
+    )
+
+    def threads_per_worker(self) -> int:
+        """Threads each process may use, so that workers together do not oversubscribe the cores."""
+        if self.threads:
+            return self.threads
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return max(1, cores // self.workers)
 
     cors_origins: str = Field(
         "",

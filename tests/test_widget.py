@@ -18,8 +18,9 @@ import httpx
 import pytest
 
 from indexer import SentenceTransformerEmbedder, build_index
-from tests.browser import launched_chromium, running, static_server
+from tests.browser import launched_chromium
 from tests.conftest import CORPUS, REPO, free_port
+from tests.processes import running, static_server
 
 pytestmark = pytest.mark.slow
 

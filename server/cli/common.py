@@ -78,6 +78,13 @@ def progress_bar(desc: str) -> tuple[Callable[[int, int], None], Callable[[], No
     return update, close
 
 
+def check_model(settings: Settings) -> None:
+    """Raise ModelLoadError unless the configured model directory holds a model (without loading it)."""
+    from indexer import bundled_model_path, check_model_dir
+
+    check_model_dir(settings.model_path() or bundled_model_path())
+
+
 def load_embedder(settings: Settings) -> Embedder:
     from indexer import SentenceTransformerEmbedder
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from indexer import SearchMode
-from server.cli.common import IndexOpt, app, fail, library_errors, load_embedder, settings_with
+from server.cli.common import IndexOpt, app, check_model, fail, library_errors, load_embedder, settings_with
 
 
 @app.command()
@@ -83,13 +83,40 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (env ASKREPORT_PORT; default 8000).")] = None,
     index: IndexOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes sharing the port and the on-disk index (env ASKREPORT_WORKERS; default 1).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API, the demo page and the OpenAPI docs (/docs)."""
+    import os
+
     import uvicorn
 
+    from indexer import limit_threads
     from server.app import create_app
 
-    settings = settings_with(host=host, port=port, index_dir=index)
+    settings = settings_with(host=host, port=port, index_dir=index, workers=workers)
+    limit_threads(settings.threads_per_worker())
+    if settings.workers > 1:
+        # each worker process builds its own app from the environment: pass the options on through it
+        overrides = {"index_dir": index, "workers": workers}
+        os.environ.update({f"ASKREPORT_{k.upper()}": str(v) for k, v in overrides.items() if v is not None})
+        with library_errors():
+            check_model(settings)  # fail here, with a message, rather than in every worker
+        uvicorn.run(
+            "server.app:create_app",
+            factory=True,
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+        )
+        return
     with library_errors():
         embedder = load_embedder(settings)  # a bad model fails here, with a message, not in uvicorn
     app = create_app(settings, embedder=embedder)

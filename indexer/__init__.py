@@ -3,6 +3,14 @@
 The server and the CLI use only what this module exports.
 """
 
+import os
+
+# torch and FAISS each bring an OpenMP runtime; with the default (spinning) wait policy the idle
+# threads of one steal the cores from the other after every call: measured on 2 cores, a query's
+# embedding took 60-90 ms instead of 18 ms and a 29-vector search 10 ms instead of 0.07 ms. The
+# policy is read when the runtimes load, so it is set here, before the imports below load them.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from indexer.batching import BatchingEmbedder, BatchStats, CachingEmbedder
 from indexer.beir import evaluate_beir
 from indexer.builder import BuildSummary, build_index, embed_all

@@ -14,6 +14,7 @@ from server import admin, api, errors, pages
 from server.builds import BuildManager
 from server.conversations import ConversationStore
 from server.engine import Engine
+from server.limits import BodySizeLimit
 from server.settings import Settings
 
 VERSION = "0.1.0"
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_kb * 1024)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # widget.js: 13.8 kB -> 4.7 kB
     if settings.allowed_origins:
         # pages on these origins may call the API (the search box); any other origin gets no CORS headers

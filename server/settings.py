@@ -76,6 +76,7 @@ class Settings(BaseSettings):
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         return max(1, cores // self.workers)
 
+    max_body_kb: int = Field(64, ge=1, le=10240, description="Request bodies larger than this many KB get 413.")
     cors_origins: str = Field(
         "",
         description="Comma-separated origins whose pages may call the API from a browser, "

@@ -126,6 +126,16 @@ def document(document_id: str, engine: EngineDep) -> DocumentOut:
     return DocumentOut(id=doc.id, title=doc.title, text=doc.text, sections=sections, index=index_ref(generation))
 
 
+@router.get(
+    "/ready",
+    summary="Readiness: 200 once an index is loaded, 503 with the reason before",
+    responses={503: {"description": "No index loaded yet; `detail` says why and what to do."}},
+)
+def ready(engine: EngineDep) -> HealthOut:
+    generation = engine.generation()  # raises IndexNotFoundError & co. -> 503 with the reason
+    return HealthOut(status="ready", index_loaded=True, generation=generation.name)
+
+
 @router.get("/health", summary="Liveness and index status")
 def health(engine: EngineDep) -> HealthOut:
     loaded = engine.loaded

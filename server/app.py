@@ -10,11 +10,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from indexer import Embedder, SentenceTransformerEmbedder, limit_threads
-from server import admin, api, errors, pages
+from server import admin, api, errors, observability, pages
 from server.builds import BuildManager
 from server.conversations import ConversationStore
 from server.engine import Engine
 from server.limits import BodySizeLimit
+from server.observability import Metrics, RequestContext, configure_logging
 from server.settings import Settings
 
 VERSION = "0.1.0"
@@ -38,7 +39,12 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         app.state.engine = engine
         app.state.conversations = ConversationStore(settings.conversations_db, settings.conversation_ttl)
         app.state.builds = BuildManager(
-            settings.corpus_dir, settings.index_dir, model, settings.max_file_bytes, engine.refresh
+            settings.corpus_dir,
+            settings.index_dir,
+            model,
+            settings.max_file_bytes,
+            engine.refresh,
+            on_finished=metrics.build_finished,
         )
         yield
         app.state.builds.join(timeout=60)
@@ -51,8 +57,12 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    metrics = Metrics()
+    metrics.watch(app.state)
+    app.state.metrics = metrics
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_kb * 1024)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # widget.js: 13.8 kB -> 4.7 kB
+    app.add_middleware(RequestContext, metrics=metrics)  # request id, log line, metrics (also of 413s)
     if settings.allowed_origins:
         # pages on these origins may call the API (the search box); any other origin gets no CORS headers
         app.add_middleware(
@@ -67,4 +77,12 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(pages.router)
+    app.include_router(observability.router)
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one `askreport serve --workers N` process: settings from the environment, JSON logs."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

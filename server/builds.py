@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -42,12 +43,15 @@ class BuildManager:
         embedder: Embedder,
         max_file_bytes: int,
         on_published: Callable[[], object],
+        on_finished: Callable[[str, float], object] | None = None,
     ) -> None:
         self._corpus_dir = corpus_dir
         self._index_dir = index_dir
         self._embedder = embedder
         self._max_file_bytes = max_file_bytes
         self._on_published = on_published
+        self._on_finished = on_finished  # (outcome, seconds): for the metrics
+        self._started = 0.0
         self._lock = threading.Lock()
         self._last: BuildState | None = None
         self._thread: threading.Thread | None = None
@@ -67,6 +71,7 @@ class BuildManager:
                 pass
             state = BuildState(id=uuid.uuid4().hex[:12], state="running", full=full, started_at=_now())
             self._last = state
+            self._started = time.monotonic()
             self._thread = threading.Thread(target=self._run, args=(state,), name="askreport-build", daemon=True)
             self._thread.start()
             return state
@@ -97,6 +102,8 @@ class BuildManager:
         with self._lock:
             self._last = state
         log.info("build %s %s%s", state.id, state.state, f": {state.error}" if state.error else "")
+        if self._on_finished is not None:
+            self._on_finished(state.state, time.monotonic() - self._started)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the running build, if any (used at shutdown and by tests)."""

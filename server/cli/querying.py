@@ -99,6 +99,7 @@ def serve(
 
     from indexer import limit_threads
     from server.app import create_app
+    from server.observability import configure_logging
 
     settings = settings_with(host=host, port=port, index_dir=index, workers=workers)
     limit_threads(settings.threads_per_worker())
@@ -109,15 +110,16 @@ def serve(
         with library_errors():
             check_model(settings)  # fail here, with a message, rather than in every worker
         uvicorn.run(
-            "server.app:create_app",
+            "server.app:create_worker_app",
             factory=True,
             workers=settings.workers,
             host=settings.host,
             port=settings.port,
-            log_level=settings.log_level,
+            log_config=None,  # each worker logs JSON lines (server.observability)
         )
         return
     with library_errors():
         embedder = load_embedder(settings)  # a bad model fails here, with a message, not in uvicorn
     app = create_app(settings, embedder=embedder)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    configure_logging(settings.log_level)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)

@@ -1,0 +1,203 @@
+"""Request ids, structured JSON logs and Prometheus metrics.
+
+Every request gets an id (the caller's `X-Request-ID` when it is a short token, else a new
+one), echoed in the response's `X-Request-ID` header and written on its log line. Log lines
+are JSON objects; they never contain headers (so no keys) nor query strings (so no questions).
+`GET /metrics` serves request counts and latencies by route and status, the batch sizes of the
+model calls, the served index generation and the outcomes and durations of server-side builds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from server.limits import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("askreport.requests")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    """The app's own Prometheus registry (one per app, so tests can build many apps)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "askreport_requests_total",
+            "HTTP requests by route, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "askreport_request_duration_seconds",
+            "Time to answer an HTTP request, by route and method.",
+            ["route", "method"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.builds = Counter(
+            "askreport_builds_total", "Server-started index builds by outcome.", ["outcome"], registry=self.registry
+        )
+        self.build_seconds = Histogram(
+            "askreport_build_duration_seconds",
+            "Duration of server-started index builds.",
+            ["outcome"],
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
+            registry=self.registry,
+        )
+
+    def watch(self, app_state: Any) -> None:
+        """Also report what the running app holds: the served generation and the batcher's calls."""
+        self.registry.register(_StateCollector(app_state))
+
+    def build_finished(self, outcome: str, seconds: float) -> None:
+        self.builds.labels(outcome).inc()
+        self.build_seconds.labels(outcome).observe(seconds)
+
+
+class _StateCollector(Collector):
+    def __init__(self, app_state: Any) -> None:
+        self._state = app_state
+
+    def collect(self) -> Iterator[Any]:
+        engine = getattr(self._state, "engine", None)
+        if engine is None:
+            return
+        generation = engine.loaded
+        info = GaugeMetricFamily(
+            "askreport_index_generation_info", "The index generation being served (value 1).", labels=["generation"]
+        )
+        chunks = GaugeMetricFamily("askreport_index_chunks", "Chunks in the served generation.")
+        if generation is not None:
+            info.add_metric([generation.name], 1)
+            chunks.add_metric([], generation.manifest.chunk_count)
+        yield info
+        yield chunks
+        stats = engine.batcher.stats()
+        calls = CounterMetricFamily(
+            "askreport_model_calls",
+            "Model calls for queries and highlights, by how many requests shared the call.",
+            labels=["requests_in_call"],
+        )
+        for size, count in sorted(stats.requests_per_call.items()):
+            calls.add_metric([str(size)], count)
+        yield calls
+        yield CounterMetricFamily("askreport_model_texts", "Texts encoded for queries and highlights.", stats.texts)
+        cache = engine.query_embedder
+        yield CounterMetricFamily("askreport_query_cache_hits", "Query embeddings taken from the cache.", cache.hits)
+        yield CounterMetricFamily("askreport_query_cache_misses", "Query embeddings computed.", cache.misses)
+
+
+class RequestContext:
+    """ASGI middleware: request id, one JSON log line and the metrics of every HTTP request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            route = _route_of(scope)
+            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+            self.metrics.latency.labels(route, scope["method"]).observe(seconds)
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "ms": round(seconds * 1000, 2),
+                    "client": (scope.get("client") or ("-",))[0],
+                },
+            )
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if _SAFE_ID.match(text) else None
+    return None
+
+
+def _route_of(scope: Scope) -> str:
+    """The matched route's template (`/api/documents/{document_id}`), never the raw path."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "unmatched"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any structured fields."""
+
+    _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in self._STANDARD})
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str) -> None:
+    """JSON lines on stderr for askreport's and uvicorn's loggers (uvicorn's access log is replaced)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.WARNING)  # libraries: warnings and errors only
+    for name in ("askreport", "server", "indexer", "uvicorn", "uvicorn.error", "bm25s"):
+        logger = logging.getLogger(name)
+        logger.handlers = []  # some libraries bring their own plain-text handler
+        logger.propagate = True
+        if name != "bm25s":
+            logger.setLevel(level.upper())
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+router = APIRouter()
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus text format."""
+    registry: CollectorRegistry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

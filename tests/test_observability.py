@@ -1,0 +1,126 @@
+"""Request ids, JSON logs, /metrics and /api/ready."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer import SentenceTransformerEmbedder
+from server.app import create_app
+from server.observability import JsonFormatter
+from server.settings import Settings
+from tests.conftest import CORPUS, free_port
+from tests.test_admin import KEY, _auth, _wait_for_build, live  # noqa: F401  (the fixture)
+
+
+def test_request_id_is_echoed_or_made(client: TestClient) -> None:
+    assert client.get("/api/health", headers={"X-Request-ID": "trace-42.a_b"}).headers["x-request-id"] == "trace-42.a_b"
+    for unsafe in ("two words", "x" * 65, "<script>", "id;drop"):
+        made = client.get("/api/health", headers={"X-Request-ID": unsafe})
+        assert made.headers["x-request-id"] != unsafe and len(made.headers["x-request-id"]) == 32
+    assert len(client.get("/api/health").headers["x-request-id"]) == 32
+    assert client.get("/no/such/route").headers["x-request-id"]
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        metric, _, value = line.rpartition(" ")
+        if metric == (f"{name}{{{wanted}}}" if labels else name):
+            return float(value)
+    return 0.0
+
+
+def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
+    before = client.get("/metrics").text
+    client.get("/api/search", params={"q": "remittances in Tajikistan"})
+    client.get("/api/documents/no-such-document")
+    client.post("/api/ask", json={"question": ""})
+    after = client.get("/metrics")
+    assert after.headers["content-type"].startswith("text/plain")
+    text = after.text
+
+    def grew(route: str, method: str, status: str) -> float:
+        labels = {"route": route, "method": method, "status": status}
+        return _metric(text, "askreport_requests_total", **labels) - _metric(
+            before, "askreport_requests_total", **labels
+        )
+
+    assert grew("/api/search", "GET", "200") == 1
+    assert grew("/api/documents/{document_id}", "GET", "404") == 1  # the route template, not the raw path
+    assert grew("/api/ask", "POST", "422") == 1
+    assert _metric(text, "askreport_request_duration_seconds_count", route="/api/search", method="GET") >= 1
+    generation = client.get("/api/health").json()["generation"]
+    assert _metric(text, "askreport_index_generation_info", generation=generation) == 1
+    assert _metric(text, "askreport_index_chunks") > 0
+    assert _metric(text, "askreport_model_calls_total", requests_in_call="1") >= 1
+    assert "no-such-document" not in text and "Tajikistan" not in text
+
+
+def test_build_outcomes_and_durations_are_metered(live: tuple[TestClient, Path]) -> None:  # noqa: F811
+    client, _ = live
+    assert client.post("/api/admin/reindex", headers=_auth(KEY)).status_code == 202
+    _wait_for_build(client)
+    text = client.get("/metrics").text
+    assert _metric(text, "askreport_builds_total", outcome="succeeded") == 1
+    assert _metric(text, "askreport_build_duration_seconds_count", outcome="succeeded") == 1
+
+
+def test_ready_is_503_until_an_index_is_loaded(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index")
+    with TestClient(create_app(settings, embedder=embedder)) as c:
+        assert c.get("/api/health").status_code == 200  # alive
+        r = c.get("/api/ready")
+        assert r.status_code == 503 and "askreport index" in r.json()["detail"]
+
+
+def test_json_formatter_writes_one_object_with_the_fields() -> None:
+    record = logging.LogRecord("askreport.requests", logging.INFO, __file__, 1, "request", None, None)
+    record.request_id, record.status = "abc", 200
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "request" and line["request_id"] == "abc" and line["status"] == 200
+    assert line["level"] == "info" and line["logger"] == "askreport.requests"
+
+
+@pytest.mark.slow
+def test_served_requests_log_json_lines_without_keys_or_questions(report_index: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "ASKREPORT_ADMIN_KEY": "k3y-never-logged"}
+    command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--index", str(report_index)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        r = httpx.get(
+            f"{base}/api/search",
+            params={"q": "secret question about Tajikistan"},
+            headers={"X-Request-ID": "req-777", "Authorization": "Bearer k3y-never-logged"},
+            timeout=30,
+        )
+        assert r.headers["x-request-id"] == "req-777"
+        httpx.post(f"{base}/api/admin/reindex", headers={"Authorization": "Bearer k3y-never-logged"}, timeout=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert lines, output[-2000:]
+    request = next(line for line in lines if line.get("request_id") == "req-777")
+    assert request["route"] == "/api/search" and request["status"] == 200 and request["ms"] > 0
+    assert "k3y-never-logged" not in output and "secret question" not in output
+    assert not [line for line in output.splitlines() if line.strip() and not line.startswith("{")], "only JSON lines"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, Request, status
 
 from indexer import IndexGeneration, generation_names
 from server.api import EngineDep
+from server.auth import AdminAccess, SearchAccess
 from server.builds import BuildManager, BuildState
 from server.schemas import (
     BuildOut,
@@ -23,7 +22,6 @@ from server.schemas import (
 )
 
 router = APIRouter(prefix="/api")
-bearer = HTTPBearer(auto_error=False, description="The admin key (ASKREPORT_ADMIN_KEY).")
 
 
 def get_builds(request: Request) -> BuildManager:
@@ -32,26 +30,6 @@ def get_builds(request: Request) -> BuildManager:
 
 
 BuildsDep = Annotated[BuildManager, Depends(get_builds)]
-
-
-def require_admin(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> None:
-    """Admin routes need the admin key as a bearer token; without a configured key they are off."""
-    key: str = request.app.state.settings.admin_key
-    if not key:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            detail="admin endpoints are disabled: set ASKREPORT_ADMIN_KEY on the server and send it "
-            "as 'Authorization: Bearer <key>'",
-        )
-    given = credentials.credentials if credentials is not None else ""
-    if not hmac.compare_digest(given.encode(), key.encode()):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="missing or wrong admin key: send 'Authorization: Bearer <ASKREPORT_ADMIN_KEY>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
 
 
 def generation_out(generation: IndexGeneration) -> GenerationOut:
@@ -96,7 +74,7 @@ def build_out(state: BuildState) -> BuildOut:
     )
 
 
-@router.get("/index", summary="The served generation, kept generations and the last build")
+@router.get("/index", summary="The served generation, kept generations and the last build", dependencies=[SearchAccess])
 def index_status(engine: EngineDep, builds: BuildsDep) -> IndexStatusOut:
     loaded = engine.loaded
     last = builds.last
@@ -111,11 +89,11 @@ def index_status(engine: EngineDep, builds: BuildsDep) -> IndexStatusOut:
 @router.post(
     "/admin/reindex",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[Depends(require_admin)],
+    dependencies=[AdminAccess],
     summary="Start a background rebuild of the index (admin key required)",
     responses={
         401: {"description": "wrong key"},
-        403: {"description": "admin disabled"},
+        403: {"description": "admin disabled, or a search key was sent"},
         409: {"description": "a build is running"},
     },
 )

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 
 from indexer import Hit, IndexGeneration
+from server.auth import SearchAccess, link_signature
 from server.conversations import ConversationStore, new_conversation_id
 from server.engine import Answer, Engine
 from server.schemas import (
@@ -24,6 +25,7 @@ from server.schemas import (
     SearchParams,
     SectionOut,
 )
+from server.settings import Settings
 
 router = APIRouter(prefix="/api")
 
@@ -36,16 +38,17 @@ def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def source_url(document: str, start: int, end: int) -> str:
-    """The page that shows a document with the span [start, end) highlighted."""
-    return f"/documents/{quote(document, safe='')}?start={start}&end={end}"
+def source_url(document: str, start: int, end: int, settings: Settings | None = None) -> str:
+    """The page that shows a document with the span [start, end) highlighted (signed while keys are on)."""
+    signature = link_signature(settings, document, start, end) if settings is not None else ""
+    return f"/documents/{quote(document, safe='')}?start={start}&end={end}{signature}"
 
 
 def index_ref(generation: IndexGeneration) -> IndexRef:
     return IndexRef(generation=generation.name, built_at=generation.manifest.built_at)
 
 
-def passage_out(hit: Hit) -> PassageOut:
+def passage_out(hit: Hit, settings: Settings | None = None) -> PassageOut:
     highlight = None if hit.highlight is None else HighlightOut(start=hit.highlight.start, end=hit.highlight.end)
     c = hit.citation
     citation = CitationOut(
@@ -55,12 +58,12 @@ def passage_out(hit: Hit) -> PassageOut:
         page=c.page,
         start=c.start,
         end=c.end,
-        url=source_url(c.document, c.start, c.end),
+        url=source_url(c.document, c.start, c.end, settings),
     )
     return PassageOut(rank=hit.rank, score=round(hit.score, 6), text=hit.text, highlight=highlight, citation=citation)
 
 
-def answer_out(answer: Answer, conversation_id: str | None = None) -> AskResponse:
+def answer_out(answer: Answer, conversation_id: str | None = None, settings: Settings | None = None) -> AskResponse:
     result = answer.retrieval
     return AskResponse(
         question=answer.question,
@@ -69,7 +72,7 @@ def answer_out(answer: Answer, conversation_id: str | None = None) -> AskRespons
         confidence=round(result.confidence, 6),
         mode=answer.mode,
         conversation_id=conversation_id,
-        passages=[passage_out(h) for h in result.hits],
+        passages=[passage_out(h, settings) for h in result.hits],
         index=index_ref(answer.generation),
         took_ms=round(answer.took_ms, 2),
     )
@@ -80,27 +83,40 @@ def get_conversations(request: Request) -> ConversationStore:
     return store
 
 
-@router.post("/ask", summary="Answer a question with cited passages; follow-ups use the conversation")
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@router.post(
+    "/ask",
+    summary="Answer a question with cited passages; follow-ups use the conversation",
+    dependencies=[SearchAccess],
+)
 def ask(
     body: AskRequest,
     engine: EngineDep,
     conversations: Annotated[ConversationStore, Depends(get_conversations)],
+    settings: SettingsDep,
 ) -> AskResponse:
     if body.history is not None:  # stateless: the client keeps the conversation
-        return answer_out(engine.ask(body.question, body.k, body.mode, body.history))
+        return answer_out(engine.ask(body.question, body.k, body.mode, body.history), settings=settings)
     conversation_id = body.conversation_id or new_conversation_id()
     earlier = conversations.questions(conversation_id)
     answer = engine.ask(body.question, body.k, body.mode, earlier)
     conversations.append(conversation_id, body.question, answer.retrieval.query)
-    return answer_out(answer, conversation_id)
+    return answer_out(answer, conversation_id, settings)
 
 
-@router.get("/search", summary="Search-box variant of /api/ask (no conversation)")
-def search(params: Annotated[SearchParams, Query()], engine: EngineDep) -> AskResponse:
-    return answer_out(engine.ask(params.q, params.k, params.mode))
+@router.get("/search", summary="Search-box variant of /api/ask (no conversation)", dependencies=[SearchAccess])
+def search(params: Annotated[SearchParams, Query()], engine: EngineDep, settings: SettingsDep) -> AskResponse:
+    return answer_out(engine.ask(params.q, params.k, params.mode), settings=settings)
 
 
-@router.get("/documents", summary="List the indexed documents")
+@router.get("/documents", summary="List the indexed documents", dependencies=[SearchAccess])
 def documents(engine: EngineDep) -> DocumentList:
     generation = engine.generation()
     entries = {d.id: d for d in generation.manifest.documents}
@@ -118,7 +134,7 @@ def documents(engine: EngineDep) -> DocumentList:
     return DocumentList(documents=summaries, index=index_ref(generation))
 
 
-@router.get("/documents/{document_id}", summary="A document's canonical text and sections")
+@router.get("/documents/{document_id}", summary="A document's canonical text and sections", dependencies=[SearchAccess])
 def document(document_id: str, engine: EngineDep) -> DocumentOut:
     generation = engine.generation()
     doc = generation.store.document(document_id)

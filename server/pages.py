@@ -6,11 +6,12 @@ from html import escape
 from importlib import resources
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from indexer import Document
 from server.api import EngineDep
+from server.auth import require_source_access
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,7 +103,7 @@ def render_document(doc: Document, span: tuple[int, int] | None) -> str:
     )
 
 
-@router.get("/documents/{document_id}", response_class=HTMLResponse)
+@router.get("/documents/{document_id}", response_class=HTMLResponse, dependencies=[Depends(require_source_access)])
 def document_page(
     document_id: str,
     engine: EngineDep,

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer import DEFAULT_FOUND_THRESHOLD, SearchMode
@@ -31,6 +31,25 @@ class Settings(BaseSettings):
         "",
         description="Bearer token for /api/admin/*; empty disables the admin endpoints.",
     )
+    search_keys: str = Field(
+        "",
+        description="Comma-separated keys, one of which search requests must send as a bearer token; "
+        "empty: search is open.",
+    )
+
+    @property
+    def search_key_list(self) -> list[str]:
+        return _split(self.search_keys)
+
+    @model_validator(mode="after")
+    def _keys_are_distinct(self) -> Settings:
+        if self.admin_key and self.admin_key in self.search_key_list:
+            raise ValueError("ASKREPORT_ADMIN_KEY must differ from every search key")
+        for key in [self.admin_key, *self.search_key_list]:
+            if key and (len(key) < 12 or any(c.isspace() for c in key)):
+                raise ValueError("keys need at least 12 characters and no spaces (e.g. `openssl rand -hex 16`)")
+        return self
+
     reload_interval: float = Field(
         1.0, gt=0, description="Seconds between the server's checks for a newly published index."
     )

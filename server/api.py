@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from indexer import Hit, IndexGeneration
 from server.auth import SearchAccess, link_signature
-from server.conversations import ConversationStore, new_conversation_id
+from server.conversations import ConversationLimitError, ConversationStore, new_conversation_id
 from server.engine import Answer, Engine
 from server.schemas import (
     AskRequest,
@@ -107,7 +107,10 @@ def ask(
     conversation_id = body.conversation_id or new_conversation_id()
     earlier = conversations.questions(conversation_id)
     answer = engine.ask(body.question, body.k, body.mode, earlier)
-    conversations.append(conversation_id, body.question, answer.retrieval.query)
+    try:
+        conversations.append(conversation_id, body.question, answer.retrieval.query)
+    except ConversationLimitError as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers={"Retry-After": "60"}) from exc
     return answer_out(answer, conversation_id, settings)
 
 

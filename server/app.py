@@ -37,7 +37,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         engine.refresh()
         engine.start_watching()
         app.state.engine = engine
-        app.state.conversations = ConversationStore(settings.conversations_db, settings.conversation_ttl)
+        app.state.conversations = ConversationStore(
+            settings.conversations_db, settings.conversation_ttl, settings.max_conversations
+        )
         app.state.builds = BuildManager(
             settings.corpus_dir,
             settings.index_dir,

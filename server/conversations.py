@@ -18,8 +18,18 @@ CREATE TABLE IF NOT EXISTS turns (
     PRIMARY KEY (conversation_id, turn)
 );
 CREATE INDEX IF NOT EXISTS turns_created ON turns(created_at);
+CREATE TABLE IF NOT EXISTS conversations (
+    conversation_id TEXT PRIMARY KEY,
+    last_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_last ON conversations(last_at);
 """
 KEEP_TURNS = 20
+DEFAULT_MAX_CONVERSATIONS = 100_000
+
+
+class ConversationLimitError(Exception):
+    """The store already holds as many live conversations as it may."""
 
 
 def new_conversation_id() -> str:
@@ -30,9 +40,10 @@ class ConversationStore:
     """Earlier questions of each conversation; one short connection per call, so threads and
     processes can share the file (WAL journal, busy timeout)."""
 
-    def __init__(self, path: Path, ttl_seconds: float) -> None:
+    def __init__(self, path: Path, ttl_seconds: float, max_conversations: int = DEFAULT_MAX_CONVERSATIONS) -> None:
         self.path = path
         self.ttl = ttl_seconds
+        self.max_conversations = max_conversations
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as con:
             con.execute("PRAGMA journal_mode=WAL")
@@ -52,17 +63,49 @@ class ConversationStore:
         return [str(r[0]) for r in rows]
 
     def append(self, conversation_id: str, question: str, query: str) -> None:
-        """Record a turn; drop expired turns and all but the last turns of this conversation."""
+        """Record a turn; drop expired turns and all but the last turns of this conversation.
+
+        Raises ConversationLimitError for a new conversation when `max_conversations` are alive.
+        """
         now = time.time()
         with closing(self._connect()) as con:
             con.execute("BEGIN IMMEDIATE")
-            con.execute("DELETE FROM turns WHERE created_at < ?", (now - self.ttl,))
-            (last,) = con.execute(
-                "SELECT coalesce(max(turn), 0) FROM turns WHERE conversation_id = ?", (conversation_id,)
-            ).fetchone()
-            con.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?)", (conversation_id, last + 1, question, query, now))
-            con.execute(
-                "DELETE FROM turns WHERE conversation_id = ? AND turn <= ?",
-                (conversation_id, last + 1 - KEEP_TURNS),
-            )
+            try:
+                self._forget_expired(con, now - self.ttl)
+                known = con.execute(
+                    "SELECT 1 FROM conversations WHERE conversation_id = ?", (conversation_id,)
+                ).fetchone()
+                if known is None:
+                    (alive,) = con.execute("SELECT count(*) FROM conversations").fetchone()
+                    if alive >= self.max_conversations:
+                        raise ConversationLimitError(
+                            f"the server already holds its maximum of {self.max_conversations} conversations: "
+                            "send `history` (earlier questions) instead of a conversation_id, or retry later"
+                        )
+                con.execute("INSERT OR REPLACE INTO conversations VALUES (?, ?)", (conversation_id, now))
+                (last,) = con.execute(
+                    "SELECT coalesce(max(turn), 0) FROM turns WHERE conversation_id = ?", (conversation_id,)
+                ).fetchone()
+                con.execute(
+                    "INSERT INTO turns VALUES (?, ?, ?, ?, ?)", (conversation_id, last + 1, question, query, now)
+                )
+                con.execute(
+                    "DELETE FROM turns WHERE conversation_id = ? AND turn <= ?",
+                    (conversation_id, last + 1 - KEEP_TURNS),
+                )
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
             con.execute("COMMIT")
+
+    def count(self) -> int:
+        """Conversations still alive."""
+        cutoff = time.time() - self.ttl
+        with closing(self._connect()) as con:
+            (alive,) = con.execute("SELECT count(*) FROM conversations WHERE last_at >= ?", (cutoff,)).fetchone()
+        return int(alive)
+
+    @staticmethod
+    def _forget_expired(con: sqlite3.Connection, cutoff: float) -> None:
+        con.execute("DELETE FROM turns WHERE created_at < ?", (cutoff,))
+        con.execute("DELETE FROM conversations WHERE last_at < ?", (cutoff,))

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     conversation_ttl: float = Field(
         24 * 3600, gt=0, description="Seconds after which a conversation's turns are forgotten."
     )
+    max_conversations: int = Field(
+        100_000, ge=1, description="Live conversations the server keeps; a new one beyond that gets 429."
+    )
 
     batch_size: int = Field(
         64, ge=1, le=1024, description="Most texts the model encodes in one call for concurrent requests."

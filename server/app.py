@@ -16,6 +16,7 @@ from server.conversations import ConversationStore
 from server.engine import Engine
 from server.limits import BodySizeLimit
 from server.observability import Metrics, RequestContext, configure_logging
+from server.ratelimit import RateLimiter
 from server.settings import Settings
 
 VERSION = "0.1.0"
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if settings.rate_limit > 0 else None
     metrics = Metrics()
     metrics.watch(app.state)
     app.state.metrics = metrics

@@ -21,6 +21,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from server.ratelimit import enforce
 from server.settings import Settings
 
 LINK_LIFETIME = 3600
@@ -62,7 +63,9 @@ def _settings(request: Request) -> Settings:
 def require_search(request: Request, credentials: Credentials) -> Role:
     """Search routes: open without configured search keys, else a search or the admin key."""
     settings = _settings(request)
-    role = role_of(settings, credentials.credentials if credentials else None)
+    given = credentials.credentials if credentials else None
+    role = role_of(settings, given)
+    enforce(request, given if role in (Role.SEARCH, Role.ADMIN) else None)  # wrong keys count per address
     if not settings.search_key_list:
         return role or Role.ANONYMOUS
     if role in (Role.SEARCH, Role.ADMIN):
@@ -84,7 +87,9 @@ def require_admin(request: Request, credentials: Credentials) -> None:
             detail="admin endpoints are disabled: set ASKREPORT_ADMIN_KEY on the server and send it "
             "as 'Authorization: Bearer <key>'",
         )
-    role = role_of(settings, credentials.credentials if credentials else None)
+    given = credentials.credentials if credentials else None
+    role = role_of(settings, given)
+    enforce(request, given if role in (Role.SEARCH, Role.ADMIN) else None)
     if role is Role.ADMIN:
         return
     if role is Role.SEARCH:
@@ -138,6 +143,7 @@ def require_source_access(
     if not settings.search_key_list or sig is None or exp is None:
         require_search(request, credentials)
         return
+    enforce(request, None)
     if exp < time.time():
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail="this link has expired: search again to get a fresh one"

@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         return max(1, cores // self.workers)
 
+    rate_limit: float = Field(
+        20, ge=0, description="Requests per second each key (or client address) may make on average; 0: no limit."
+    )
+    rate_burst: int = Field(60, ge=1, description="Requests a key (or address) may make in a row before the limit.")
+    rate_limit_exempt_loopback: bool = Field(
+        False, description="Do not limit clients on 127.0.0.1/::1 (for development and benchmarks only)."
+    )
     max_body_kb: int = Field(64, ge=1, le=10240, description="Request bodies larger than this many KB get 413.")
     cors_origins: str = Field(
         "",

@@ -20,11 +20,14 @@ DEV_SET = Path(__file__).parent / "data" / "dev-questions.jsonl"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _conversations_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep every app's conversation store out of the working tree."""
+def _test_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep every app's conversation store out of the working tree; no rate limit unless a test sets one."""
     path = tmp_path_factory.mktemp("conversations") / "conversations.sqlite3"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ASKREPORT_CONVERSATIONS_DB", str(path))
+        mp.setenv(
+            "ASKREPORT_RATE_LIMIT", "0"
+        )  # tests that hammer a server must not be throttled; test_ratelimit turns it on
         yield
 
 

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `askreport serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `askreport serve` listens on.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies (comma-separated addresses, or *) whose X-Forwarded-For/-Proto headers are "
+        "trusted for the client address (rate limits, logs).",
+    )
     log_level: str = Field("info", description="Server log level: debug, info, warning or error.")
     max_file_mb: float = Field(50, gt=0, description="Files larger than this many MB are skipped.")
     admin_key: str = Field(

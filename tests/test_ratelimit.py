@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,6 +15,8 @@ from indexer import SentenceTransformerEmbedder
 from server.app import create_app
 from server.ratelimit import RateLimiter
 from server.settings import Settings
+from tests.conftest import free_port
+from tests.processes import running
 
 KEY_A = "search-key-aaaaaaaaaaaa"
 KEY_B = "search-key-bbbbbbbbbbbb"
@@ -82,3 +88,19 @@ def test_loopback_is_exempt_only_when_the_setting_says_so(
     with TestClient(app, client=("10.1.2.3", 50000)) as client:  # other addresses are still limited
         codes = [client.get("/api/search", params={"q": "remittances"}).status_code for _ in range(5)]
     assert codes[-1] == 429
+
+
+@pytest.mark.slow
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket(report_index: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "ASKREPORT_RATE_LIMIT": "0.1", "ASKREPORT_RATE_BURST": "1"}
+    command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--index", str(report_index)]
+    base = f"http://127.0.0.1:{port}"
+    with running(command, env, f"{base}/api/health"):
+
+        def search(client_address: str) -> int:
+            headers = {"X-Forwarded-For": client_address}
+            return httpx.get(f"{base}/api/search", params={"q": "remittances"}, headers=headers, timeout=30).status_code
+
+        assert [search("10.0.0.1"), search("10.0.0.1")] == [200, 429]
+        assert search("10.0.0.2") == 200  # the proxy (127.0.0.1) is trusted: the forwarded address counts

@@ -116,10 +116,19 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_config=None,  # each worker logs JSON lines (server.observability)
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
         return
     with library_errors():
         embedder = load_embedder(settings)  # a bad model fails here, with a message, not in uvicorn
     app = create_app(settings, embedder=embedder)
     configure_logging(settings.log_level)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )

@@ -85,6 +85,12 @@ class _StateCollector(Collector):
             chunks.add_metric([], generation.manifest.chunk_count)
         yield info
         yield chunks
+        failed = GaugeMetricFamily(
+            "askreport_index_load_failed",
+            "1 while the generation CURRENT points at could not be loaded (an older one is served).",
+        )
+        failed.add_metric([], 1 if engine.load_error is not None else 0)
+        yield failed
         stats = engine.batcher.stats()
         calls = CounterMetricFamily(
             "askreport_model_calls",
@@ -161,7 +167,7 @@ def _route_of(scope: Scope) -> str:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and any structured fields."""
 
-    _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+    _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "color_message"}
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `askreport serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `askreport serve` listens on.")
     forwarded_allow_ips: str = Field(
-        "127.0.0.1",
+        "127.0.0.1,::1",
         description="Proxies (comma-separated addresses, or *) whose X-Forwarded-For/-Proto headers are "
         "trusted for the client address (rate limits, logs).",
     )
@@ -116,6 +116,13 @@ class Settings(BaseSettings):
         description="Comma-separated origins whose pages may call the API from a browser, "
         "e.g. `https://intranet.example.org`; empty: the server's own origin only.",
     )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.lower() not in ("debug", "info", "warning", "error", "critical"):
+            raise ValueError(f"{value!r} is not a log level: use debug, info, warning, error or critical")
+        return value.lower()
 
     @field_validator("cors_origins")
     @classmethod

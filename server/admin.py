@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 
 from indexer import IndexGeneration, generation_names
-from server.api import EngineDep
+from server.api import KEY_IF_CONFIGURED, SEARCH_KEY_401, EngineDep
 from server.auth import AdminAccess, SearchAccess
 from server.builds import BuildManager, BuildState
+from server.errors import error_responses
 from server.schemas import (
     BuildOut,
     GenerationOut,
@@ -74,7 +75,13 @@ def build_out(state: BuildState) -> BuildOut:
     )
 
 
-@router.get("/index", summary="The served generation, kept generations and the last build", dependencies=[SearchAccess])
+@router.get(
+    "/index",
+    summary="The served generation, kept generations and the last build",
+    dependencies=[SearchAccess],
+    openapi_extra=KEY_IF_CONFIGURED,
+    responses=error_responses(401, 429, described=SEARCH_KEY_401),
+)
 def index_status(engine: EngineDep, builds: BuildsDep) -> IndexStatusOut:
     loaded = engine.loaded
     last = builds.last
@@ -91,11 +98,18 @@ def index_status(engine: EngineDep, builds: BuildsDep) -> IndexStatusOut:
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[AdminAccess],
     summary="Start a background rebuild of the index (admin key required)",
-    responses={
-        401: {"description": "wrong key"},
-        403: {"description": "admin disabled, or a search key was sent"},
-        409: {"description": "a build is running"},
-    },
+    responses=error_responses(
+        401,
+        403,
+        409,
+        413,
+        422,
+        429,
+        described={
+            401: "Missing or wrong admin key: send `ASKREPORT_ADMIN_KEY` as `Authorization: Bearer <key>`.",
+            403: "Admin endpoints are disabled (no `ASKREPORT_ADMIN_KEY` on the server), or a search key was sent.",
+        },
+    ),
 )
 def reindex(builds: BuildsDep, body: ReindexRequest | None = None) -> ReindexAccepted:
     state = builds.start(full=body.full if body is not None else False)

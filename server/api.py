@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -11,6 +11,7 @@ from indexer import Hit, IndexGeneration
 from server.auth import SearchAccess, link_signature
 from server.conversations import ConversationLimitError, ConversationStore, new_conversation_id
 from server.engine import Answer, Engine
+from server.errors import error_responses
 from server.schemas import (
     AskRequest,
     AskResponse,
@@ -28,6 +29,13 @@ from server.schemas import (
 from server.settings import Settings
 
 router = APIRouter(prefix="/api")
+
+# A search route needs a key only on a server with search keys, so the schema offers "no key" as an alternative.
+KEY_IF_CONFIGURED: dict[str, Any] = {"security": [{}]}
+SEARCH_KEY_401 = {
+    401: "This server has search keys (`ASKREPORT_SEARCH_KEYS`) and neither one of them nor the admin key was "
+    "sent as `Authorization: Bearer <key>`."
+}
 
 
 def get_engine(request: Request) -> Engine:
@@ -95,6 +103,19 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
     "/ask",
     summary="Answer a question with cited passages; follow-ups use the conversation",
     dependencies=[SearchAccess],
+    openapi_extra=KEY_IF_CONFIGURED,
+    responses=error_responses(
+        401,
+        413,
+        422,
+        429,
+        503,
+        described={
+            **SEARCH_KEY_401,
+            429: "Too many requests from this key or address, or the server holds its maximum of conversations "
+            "(`ASKREPORT_MAX_CONVERSATIONS`); retry after `Retry-After` seconds.",
+        },
+    ),
 )
 def ask(
     body: AskRequest,
@@ -114,12 +135,24 @@ def ask(
     return answer_out(answer, conversation_id, settings)
 
 
-@router.get("/search", summary="Search-box variant of /api/ask (no conversation)", dependencies=[SearchAccess])
+@router.get(
+    "/search",
+    summary="Search-box variant of /api/ask (no conversation)",
+    dependencies=[SearchAccess],
+    openapi_extra=KEY_IF_CONFIGURED,
+    responses=error_responses(401, 422, 429, 503, described=SEARCH_KEY_401),
+)
 def search(params: Annotated[SearchParams, Query()], engine: EngineDep, settings: SettingsDep) -> AskResponse:
     return answer_out(engine.ask(params.q, params.k, params.mode), settings=settings)
 
 
-@router.get("/documents", summary="List the indexed documents", dependencies=[SearchAccess])
+@router.get(
+    "/documents",
+    summary="List the indexed documents",
+    dependencies=[SearchAccess],
+    openapi_extra=KEY_IF_CONFIGURED,
+    responses=error_responses(401, 429, 503, described=SEARCH_KEY_401),
+)
 def documents(engine: EngineDep) -> DocumentList:
     generation = engine.generation()
     entries = {d.id: d for d in generation.manifest.documents}
@@ -137,7 +170,13 @@ def documents(engine: EngineDep) -> DocumentList:
     return DocumentList(documents=summaries, index=index_ref(generation))
 
 
-@router.get("/documents/{document_id}", summary="A document's canonical text and sections", dependencies=[SearchAccess])
+@router.get(
+    "/documents/{document_id}",
+    summary="A document's canonical text and sections",
+    dependencies=[SearchAccess],
+    openapi_extra=KEY_IF_CONFIGURED,
+    responses=error_responses(401, 404, 422, 429, 503, described=SEARCH_KEY_401),
+)
 def document(document_id: str, engine: EngineDep) -> DocumentOut:
     generation = engine.generation()
     doc = generation.store.document(document_id)
@@ -148,7 +187,7 @@ def document(document_id: str, engine: EngineDep) -> DocumentOut:
 @router.get(
     "/ready",
     summary="Readiness: 200 once an index is loaded, 503 with the reason before",
-    responses={503: {"description": "No index loaded yet; `detail` says why and what to do."}},
+    responses=error_responses(503, described={503: "No index loaded yet; `detail` says why and what to do."}),
 )
 def ready(engine: EngineDep) -> HealthOut:
     generation = engine.generation()  # raises IndexNotFoundError & co. -> 503 with the reason

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer import (
     AskreportError,
@@ -17,6 +19,7 @@ from indexer import (
     IndexMismatchError,
     IndexNotFoundError,
 )
+from server.schemas import ErrorOut, FieldErrorOut, ValidationErrorOut
 
 STATUS_BY_ERROR: dict[type[AskreportError], int] = {
     DocumentNotFoundError: 404,
@@ -40,9 +43,12 @@ async def askreport_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
 
 
+NOT_JSON = 'the request body is not valid JSON{reason}: send an object such as {{"question": "...", "k": 5}}'
+
+
 def _describe(error: Mapping[str, Any]) -> str:
     if error.get("type") == "json_invalid":
-        return 'the request body is not valid JSON: send an object such as {"question": "...", "k": 5}'
+        return NOT_JSON.format(reason="")
     loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
     where = ".".join(loc) or "request body"
     msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
@@ -53,11 +59,72 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, RequestValidationError):
         raise exc
     errors = list(exc.errors())
-    detail = "; ".join(_describe(e) for e in errors)
-    fields = [{"field": ".".join(map(str, e.get("loc", ())[1:])), "message": e.get("msg")} for e in errors]
-    return JSONResponse({"detail": detail, "errors": fields}, status_code=422)
+    body = ValidationErrorOut(
+        detail="; ".join(_describe(e) for e in errors),
+        errors=[
+            FieldErrorOut(field=".".join(map(str, e.get("loc", ())[1:])), message=str(e.get("msg", "invalid value")))
+            for e in errors
+        ],
+    )
+    return JSONResponse(body.model_dump(), status_code=422)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's answer, except for a body `json.loads` cannot even decode: that is invalid JSON too (422).
+
+    FastAPI answers a body that is not UTF-8 or nested too deeply with a bare 400 "There was an error
+    parsing the body", which neither the schema documents nor says what to change.
+    """
+    if not isinstance(exc, StarletteHTTPException):  # registered for HTTPException only
+        raise exc
+    cause = exc.__cause__
+    if exc.status_code != 400 or not isinstance(cause, UnicodeDecodeError | RecursionError):
+        return await http_exception_handler(request, exc)
+    reason = " (it is not UTF-8 text)" if isinstance(cause, UnicodeDecodeError) else " (it is nested too deeply)"
+    body = ValidationErrorOut(
+        detail=NOT_JSON.format(reason=reason), errors=[FieldErrorOut(field="", message="JSON decode error")]
+    )
+    return JSONResponse(body.model_dump(), status_code=422)
+
+
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    401: "A key is needed and none, or a wrong one, was sent: send it as `Authorization: Bearer <key>`.",
+    403: "The key sent is not allowed here.",
+    404: "No document with this id in the served index.",
+    409: "A build is already running; `GET /api/index` shows when it ends.",
+    413: "The request body is larger than `ASKREPORT_MAX_BODY_KB`; send a shorter question or fewer history items.",
+    422: "The request does not match the API; `detail` says what to change.",
+    429: "Too many requests from this key or address; retry after `Retry-After` seconds.",
+    503: "No index is loaded (none built yet, or built with another model); `detail` says what to do.",
+}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before the next request.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
+def error_responses(*statuses: int, described: Mapping[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses a route may answer with, each a JSON body with a `detail`.
+
+    `described` replaces the generic description of a status where the route knows better.
+    """
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        model = ValidationErrorOut if status == 422 else ErrorOut
+        response: dict[str, Any] = {"model": model, "description": {**ERROR_DESCRIPTIONS, **(described or {})}[status]}
+        if status in _HEADERS:
+            response["headers"] = _HEADERS[status]
+        out[status] = response
+    return out
 
 
 def register(app: FastAPI) -> None:
     app.add_exception_handler(AskreportError, askreport_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from indexer import SearchMode
 
@@ -12,18 +14,40 @@ MAX_QUESTION_CHARS = 1000
 MAX_K = 50
 
 
+# A character that is not whitespace (as `str.isspace` has it), spelled out rather than `\S` so that Python's
+# `re`, Rust's regex and ECMA-262 (clients, JSON Schema validators) all read the schema's pattern alike.
+NOT_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_NOT_BLANK = re.compile(NOT_BLANK)
+
+
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if not _NOT_BLANK.search(value):
         raise ValueError("must not be empty or only whitespace; send the question as text")
     return value
 
 
 Question = Annotated[
     str,
-    Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question, in plain language."),
+    Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question, in plain language.",
+        json_schema_extra={"pattern": NOT_BLANK},  # what `_not_blank` checks
+    ),
     AfterValidator(_not_blank),
 ]
 TopK = Annotated[int, Field(ge=1, le=MAX_K, description="How many passages to return (1-50).")]
+
+
+def _json_integer(value: object) -> object:
+    """A JSON Schema integer (5 or 5.0), not the string "5" or `true` that pydantic's lax mode would convert."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# in a JSON body k is a number; a query string's k is text and converted as usual
+BodyTopK = Annotated[TopK, BeforeValidator(_json_integer)]
 
 
 ConversationId = Annotated[
@@ -39,8 +63,18 @@ MAX_HISTORY = 20
 class AskRequest(BaseModel):
     """A question to answer from the documents, optionally as part of a conversation."""
 
+    # the schema says what `_one_kind_of_context` enforces, so clients (and fuzzers) can see it
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "required": ["conversation_id", "history"],
+                "properties": {"conversation_id": {"type": "string"}, "history": {"type": "array"}},
+            }
+        }
+    )
+
     question: Question
-    k: TopK = 5
+    k: BodyTopK = 5
     mode: SearchMode | None = Field(None, description="hybrid, dense or bm25; default from the server.")
     conversation_id: ConversationId | None = None
     history: list[Annotated[str, Field(max_length=MAX_QUESTION_CHARS)]] | None = Field(
@@ -225,7 +259,7 @@ class IndexStatusOut(BaseModel):
 class ReindexRequest(BaseModel):
     """Options of a server-side rebuild."""
 
-    full: bool = Field(False, description="Re-embed everything instead of reusing unchanged chunks.")
+    full: bool = Field(False, strict=True, description="Re-embed everything instead of reusing unchanged chunks.")
 
 
 class ReindexAccepted(BaseModel):
@@ -234,3 +268,23 @@ class ReindexAccepted(BaseModel):
     build_id: str
     state: str
     status_url: str
+
+
+class ErrorOut(BaseModel):
+    """An error; `detail` says what went wrong and what to change."""
+
+    detail: str
+
+
+class FieldErrorOut(BaseModel):
+    """One invalid part of a request."""
+
+    field: str = Field(description="Where, e.g. `k` or `history.0`; empty for the body as a whole.")
+    message: str
+
+
+class ValidationErrorOut(BaseModel):
+    """A request that does not match the API (422)."""
+
+    detail: str = Field(description="Every problem and what to change, in one sentence per field.")
+    errors: list[FieldErrorOut]

@@ -3,7 +3,9 @@
 A chunk never crosses a section boundary. A section's first chunk starts at its
 heading, so the heading is part of the quote. Consecutive blocks merge while the
 chunk is still small; a block too long for the window is cut at sentence ends,
-and a sentence too long for it at word ends.
+and a sentence too long for it at word ends. The section path the model sees
+before each passage takes at most half the window (outer headings are dropped
+first), so every passage has room: the window holds for every chunk.
 """
 
 from __future__ import annotations
@@ -56,8 +58,10 @@ def _chunk_section(
     if all(b.kind is BlockKind.HEADING for b in blocks):
         return
 
+    path = _path_in_budget(section.path, count_tokens, settings.max_tokens // 2)
+
     def tokens(start: int, end: int) -> int:
-        return count_tokens(embed_text(section.path, doc.text[start:end]))
+        return count_tokens(embed_text(path, doc.text[start:end]))
 
     units = _units(doc.text, blocks, tokens, settings.max_tokens)
     for start, end in _merge(units, tokens, settings):
@@ -69,9 +73,21 @@ def _chunk_section(
             start=start,
             end=end,
             text=doc.text[start:end],
-            embed_text=embed_text(section.path, doc.text[start:end]),
+            embed_text=embed_text(path, doc.text[start:end]),
             page=page,
         )
+
+
+def _path_in_budget(path: tuple[str, ...], count_tokens: TokenCounter, budget: int) -> tuple[str, ...]:
+    """The innermost headings of `path` that fit `budget` tokens; none if the last heading alone is over.
+
+    A path longer than the window would leave no room for the passage; the heading of an
+    overlong path is still quoted by the section's first passage.
+    """
+    for i in range(len(path)):
+        if count_tokens(embed_text(path[i:], "")) <= budget:
+            return path[i:]
+    return ()
 
 
 def _units(

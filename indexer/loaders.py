@@ -34,7 +34,7 @@ def document_id(relative: Path) -> str:
 
 
 def _readable_name(relative: Path) -> str:
-    words = re.sub(r"[-_]+", " ", relative.stem).strip() or relative.name
+    words = re.sub(r"[-_]+", " ", relative.stem).strip() or relative.name.strip()
     return words[:1].upper() + words[1:]
 
 

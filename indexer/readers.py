@@ -139,6 +139,17 @@ class _HtmlText(HTMLParser):
         elif tag in _HEADINGS or tag in _BLOCKS:
             self._flush()
 
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """Read `<![name ...` that is not a known marked section as a bogus comment, as HTML5 does.
+
+        The base class raises AssertionError on it ("<![ x", "<![foo["), which no reader expects:
+        it would escape `load_corpus` and stop the whole build.
+        """
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            return self.parse_bogus_comment(i, report)
+
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self.title = (self.title or "") + data

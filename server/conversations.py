@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 import uuid
 from contextlib import closing
@@ -38,19 +39,28 @@ def new_conversation_id() -> str:
 
 class ConversationStore:
     """Earlier questions of each conversation; one short connection per call, so threads and
-    processes can share the file (WAL journal, busy timeout)."""
+    processes can share the file (WAL journal, busy timeout).
+
+    Writes of one process take turns on a lock: left to SQLite's busy handler, which polls with
+    growing sleeps, a writer could lose to newer ones for the whole busy timeout under many concurrent
+    requests ("database is locked", a 500). Commits do not fsync (`synchronous=NORMAL`, safe with WAL):
+    a turn survives the server process being killed, only a power loss may forget the last turns.
+    """
 
     def __init__(self, path: Path, ttl_seconds: float, max_conversations: int = DEFAULT_MAX_CONVERSATIONS) -> None:
         self.path = path
         self.ttl = ttl_seconds
         self.max_conversations = max_conversations
+        self._write_lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as con:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        con.execute("PRAGMA synchronous=NORMAL")
+        return con
 
     def questions(self, conversation_id: str) -> list[str]:
         """The conversation's earlier questions that are still alive, oldest first."""
@@ -68,7 +78,7 @@ class ConversationStore:
         Raises ConversationLimitError for a new conversation when `max_conversations` are alive.
         """
         now = time.time()
-        with closing(self._connect()) as con:
+        with closing(self._connect()) as con, self._write_lock:
             con.execute("BEGIN IMMEDIATE")
             try:
                 self._forget_expired(con, now - self.ttl)

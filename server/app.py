@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         model = embedder or SentenceTransformerEmbedder(settings.model_path())
         engine = Engine.from_settings(settings, model)
         engine.refresh()
+        engine.warm_up()
         engine.start_watching()
         app.state.engine = engine
         app.state.conversations = ConversationStore(

@@ -157,6 +157,13 @@ class Engine:
         took = (time.perf_counter() - started) * 1000
         return Answer(question, mode, result, generation, took)
 
+    def warm_up(self) -> None:
+        """Answer one question before the first request does: torch's first call is slow."""
+        try:
+            self.ask("warm-up question", 1)
+        except AskreportError:  # no index yet: at least the model is warm
+            self.embedder.embed(["warm-up question"])
+
     def start_watching(self) -> None:
         """Check for a newly published generation every `reload_interval` seconds."""
         self._watcher = threading.Thread(target=self._watch, name="askreport-index-watcher", daemon=True)

@@ -52,6 +52,7 @@ from indexer.manifest import Manifest, read_manifest
 from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile, Span
 from indexer.search import DEFAULT_FOUND_THRESHOLD, Fusion, Retrieval, SearchMode, retrieve, search
 from indexer.threads import limit_threads
+from indexer.vectors import FLAT_MAX_VECTORS, VectorIndex, VectorIndexKind, VectorIndexSpec, choose_index
 from indexer.writer import chunk_hash
 
 __all__ = [
@@ -96,6 +97,11 @@ __all__ = [
     "SkippedFile",
     "Span",
     "UnreadableFileError",
+    "FLAT_MAX_VECTORS",
+    "VectorIndex",
+    "VectorIndexKind",
+    "VectorIndexSpec",
+    "choose_index",
     "build_index",
     "build_lock",
     "bundled_model_path",

@@ -30,6 +30,7 @@ from indexer.generations import (
 from indexer.index import IndexGeneration, open_current
 from indexer.loaders import DEFAULT_MAX_FILE_BYTES, load_corpus
 from indexer.models import Chunk, Document, SkippedFile
+from indexer.vectors import GRAPH_FILE, VectorIndexKind, VectorIndexSpec, choose_index, index_kind
 from indexer.writer import chunk_hash, write_generation
 
 log = logging.getLogger(__name__)
@@ -74,15 +75,21 @@ def build_index(
     *,
     full: bool = False,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    vector_index: VectorIndexKind | str = VectorIndexKind.AUTO,
 ) -> BuildSummary:
     """Load, chunk and embed the corpus into a new generation, then publish it.
 
+    `vector_index` picks the search structure: `auto` (flat up to `FLAT_MAX_VECTORS` chunks, HNSW
+    beyond), `flat` or `hnsw`. It never forces re-embedding: vectors are reused whatever it is.
+
     Raises:
+        ValueError: `vector_index` is not auto, flat or hnsw.
         CorpusNotFoundError: the corpus directory does not exist.
         EmptyCorpusError: no file in it could be indexed (the live generation stays).
         BuildInProgressError: another build is running on the same index.
     """
     started = time.perf_counter()
+    kind = index_kind(vector_index)
     chunker = chunker or ChunkerSettings(max_tokens=embedder.max_tokens)
     with build_lock(index_root):
         remove_orphans(index_root)
@@ -97,6 +104,8 @@ def build_index(
                     f"the documents in {corpus_dir} hold headings only, no text to search: add text to them"
                 )
             vectors = _vectors(plan, previous, embedder, progress)
+            spec = choose_index(len(plan.chunks), kind)
+            graph_from = _same_graph(plan, previous, spec)
         finally:
             if previous is not None:
                 previous.close()
@@ -113,6 +122,8 @@ def build_index(
                 plan.hashes,
                 vectors,
                 loaded.skipped,
+                spec,
+                graph_from,
             )
             final = publish(index_root, staging, name)
         except BaseException:
@@ -197,10 +208,19 @@ def _vectors(
     rows = np.asarray(plan.old_rows, dtype=np.int64)
     reuse = rows >= 0
     if previous is not None and reuse.any():
-        vectors[reuse] = previous.vectors.reconstruct_batch(rows[reuse])
+        vectors[reuse] = previous.vectors.rows(rows[reuse])
     todo = np.flatnonzero(~reuse)
     vectors[todo] = embed_all(embedder, [plan.chunks[i].embed_text for i in todo], progress)
     return vectors
+
+
+def _same_graph(plan: _Plan, previous: IndexGeneration | None, spec: VectorIndexSpec) -> Path | None:
+    """The previous generation's graph file if it indexes exactly the planned vectors, row for row."""
+    if previous is None or spec.kind != VectorIndexKind.HNSW or previous.manifest.vector_index != spec:
+        return None
+    if plan.old_rows != list(range(previous.vectors.ntotal)):
+        return None
+    return previous.path / GRAPH_FILE
 
 
 def embed_all(embedder: Embedder, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:

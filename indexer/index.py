@@ -5,25 +5,24 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from indexer.errors import IndexCorruptError
 from indexer.generations import current_dir
 from indexer.lexical import LEXICAL_DIR, LexicalIndex
 from indexer.manifest import Manifest, check_model, read_manifest
 from indexer.store import Store
-from indexer.vectors import VECTORS_FILE, read_vectors
+from indexer.vectors import VectorIndex, read_vectors, vector_files
 
 STORE_FILE = "chunks.sqlite3"
 
 
 @dataclass(frozen=True)
 class IndexGeneration:
-    """A loaded generation: its manifest, FAISS vectors and SQLite store."""
+    """A loaded generation: its manifest, vectors, BM25 index and SQLite store."""
 
     path: Path
     manifest: Manifest
-    vectors: Any
+    vectors: VectorIndex
     lexical: LexicalIndex
     store: Store
     titles: dict[str, str]
@@ -41,11 +40,11 @@ def open_generation(path: Path, model_name: str | None = None, dim: int | None =
     manifest = read_manifest(path)
     if model_name is not None and dim is not None:
         check_model(manifest, path, model_name, dim)
-    for part in (VECTORS_FILE, STORE_FILE, LEXICAL_DIR):
+    for part in (*vector_files(manifest.vector_index), STORE_FILE, LEXICAL_DIR):
         if not (path / part).exists():
             raise IndexCorruptError(f"{path} has no {part}: run `askreport index --full` to rebuild the index")
     try:
-        vectors = read_vectors(path / VECTORS_FILE)
+        vectors = read_vectors(path, manifest.vector_index, manifest.model_dim)
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
         store = Store(path / STORE_FILE)
         rows = store.chunk_count()

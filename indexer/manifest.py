@@ -10,8 +10,9 @@ from typing import Any
 from indexer.chunking import ChunkerSettings
 from indexer.errors import IndexCorruptError, IndexMismatchError
 from indexer.models import SkippedFile
+from indexer.vectors import VectorIndexSpec
 
-FORMAT_VERSION = 2  # 2: BM25 index in bm25/
+FORMAT_VERSION = 3  # 2: BM25 index in bm25/; 3: exact vectors in vectors.npy, HNSW graph when large
 MANIFEST_FILE = "manifest.json"
 
 
@@ -34,7 +35,8 @@ class Manifest:
     model_name: str
     model_dim: int
     chunker: ChunkerSettings
-    index_type: str
+    index_type: str  # vector_index described for people, e.g. "flat (exact inner product)"
+    vector_index: VectorIndexSpec
     chunk_count: int
     documents: tuple[DocumentEntry, ...]
     skipped: tuple[SkippedFile, ...]
@@ -59,6 +61,7 @@ class Manifest:
             model_dim=int(data["model_dim"]),
             chunker=ChunkerSettings(**data["chunker"]),
             index_type=data["index_type"],
+            vector_index=VectorIndexSpec(**data["vector_index"]),
             chunk_count=int(data["chunk_count"]),
             documents=tuple(DocumentEntry(**d) for d in data["documents"]),
             skipped=tuple(SkippedFile(**s) for s in data["skipped"]),
@@ -67,20 +70,30 @@ class Manifest:
 
 
 def read_manifest(generation_dir: Path) -> Manifest:
-    """Read and parse a generation's manifest; IndexCorruptError if missing or unreadable."""
+    """Read and parse a generation's manifest; IndexCorruptError if missing or unreadable.
+
+    The format version is checked before the rest is parsed, so an index written by another version of
+    askreport gets the message that says to rebuild it, whatever its other fields look like.
+    """
     path = generation_dir / MANIFEST_FILE
     try:
-        manifest = Manifest.from_json(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        version = json.loads(text)["format_version"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexCorruptError(
-            f"cannot read {path} ({exc}): run `askreport index --full` to rebuild the index"
-        ) from exc
-    if manifest.format_version != FORMAT_VERSION:
+        raise _unreadable(path, exc) from exc
+    if version != FORMAT_VERSION:
         raise IndexMismatchError(
-            f"index at {generation_dir} has format version {manifest.format_version}, this "
+            f"index at {generation_dir} has format version {version}, this "
             f"askreport reads version {FORMAT_VERSION}: run `askreport index` to rebuild it"
         )
-    return manifest
+    try:
+        return Manifest.from_json(text)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _unreadable(path: Path, exc: Exception) -> IndexCorruptError:
+    return IndexCorruptError(f"cannot read {path} ({exc}): run `askreport index --full` to rebuild the index")
 
 
 def check_model(manifest: Manifest, generation_dir: Path, model_name: str, dim: int) -> None:

@@ -11,7 +11,6 @@ from indexer.embedding import Embedder
 from indexer.highlight import SentenceVectors, highlight_hits
 from indexer.index import IndexGeneration
 from indexer.models import Citation, Hit
-from indexer.vectors import search_vectors
 
 
 class SearchMode(StrEnum):
@@ -64,11 +63,10 @@ def rank(
     # dense mode needs no BM25: skip scoring every chunk for it
     lexical_all = np.zeros(n, dtype=np.float32) if mode is SearchMode.DENSE else generation.lexical.scores(query)
     depth = min(n, max(k, fusion.candidates))
-    dense_top, dense_ids = search_vectors(generation.vectors, query_vector, depth)
-    dense_top, dense_ids = dense_top[0][dense_ids[0] >= 0], dense_ids[0][dense_ids[0] >= 0]
+    dense_top, dense_ids = generation.vectors.search(query_vector[0], depth)
     lexical_ids = _top(lexical_all, depth)
     ids = np.unique(np.concatenate([dense_ids, lexical_ids]))
-    dense = generation.vectors.reconstruct_batch(ids) @ query_vector[0]
+    dense = generation.vectors.rows(ids) @ query_vector[0]
     lexical = lexical_all[ids]
     if mode is SearchMode.DENSE:
         scores = dense

@@ -1,4 +1,4 @@
-"""Write the files of one generation: SQLite store, FAISS vectors, and the manifest last."""
+"""Write the files of one generation: SQLite store, vectors (and HNSW graph), BM25, and the manifest last."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from indexer.lexical import LEXICAL_DIR, LexicalIndex
 from indexer.manifest import MANIFEST_FILE, DocumentEntry, Manifest
 from indexer.models import Chunk, Document, SkippedFile
 from indexer.store import write_store
-from indexer.vectors import INDEX_TYPE, VECTORS_FILE, build_vectors, write_vectors
+from indexer.vectors import VectorIndexSpec, write_vectors
 
 
 def chunk_hash(model_name: str, chunk: Chunk) -> str:
@@ -34,10 +34,15 @@ def write_generation(
     hashes: Sequence[str],
     vectors: np.ndarray,
     skipped: Sequence[SkippedFile],
+    vector_index: VectorIndexSpec,
+    graph_from: Path | None = None,
 ) -> None:
-    """Write a complete generation into `path`; the manifest goes last."""
+    """Write a complete generation into `path`; the manifest goes last.
+
+    `graph_from`: the previous generation's HNSW graph, when it indexes exactly these vectors.
+    """
     write_store(path / STORE_FILE, documents, chunks, hashes)
-    write_vectors(build_vectors(vectors, embedder.dim), path / VECTORS_FILE)
+    write_vectors(path, vectors, vector_index, graph_from)
     LexicalIndex.build([c.embed_text for c in chunks]).save(path / LEXICAL_DIR)
     per_doc = dict.fromkeys((d.id for d in documents), 0)
     for c in chunks:
@@ -48,7 +53,8 @@ def write_generation(
         model_name=embedder.name,
         model_dim=embedder.dim,
         chunker=chunker,
-        index_type=INDEX_TYPE,
+        index_type=vector_index.describe(),
+        vector_index=vector_index,
         chunk_count=len(chunks),
         documents=tuple(DocumentEntry(d.id, d.title, d.content_hash, per_doc[d.id]) for d in documents),
         skipped=tuple(skipped),

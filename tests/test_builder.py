@@ -117,7 +117,7 @@ def test_reused_vectors_equal_fresh_ones(corpus: Path, tmp_path: Path, counting:
     assert incremental.manifest.chunk_count == n
     assert incremental.store.chunk_hashes() == fresh.store.chunk_hashes()
     ids = np.arange(n)
-    assert np.allclose(incremental.vectors.reconstruct_batch(ids), fresh.vectors.reconstruct_batch(ids), atol=1e-5)
+    assert np.allclose(incremental.vectors.rows(ids), fresh.vectors.rows(ids), atol=1e-5)
 
 
 def test_keeps_three_generations_and_removes_orphans(corpus: Path, tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ def test_keeps_three_generations_and_removes_orphans(corpus: Path, tmp_path: Pat
     names = [build_index(corpus, index, fake).generation for _ in range(2)]
     orphan = index / "generations" / ".staging-000099-dead"
     orphan.mkdir()
-    (orphan / "vectors.faiss").write_bytes(b"half written")
+    (orphan / "vectors.npy").write_bytes(b"half written")
     names += [build_index(corpus, index, fake).generation for _ in range(3)]
     assert generation_names(index) == names[-3:]
     assert not orphan.exists()

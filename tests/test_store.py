@@ -18,7 +18,7 @@ from indexer import (
 )
 from indexer.index import STORE_FILE
 from indexer.manifest import MANIFEST_FILE, read_manifest
-from indexer.vectors import VECTORS_FILE, build_vectors, write_vectors
+from indexer.vectors import FLAT, VECTORS_FILE, write_vectors
 from tests.conftest import CORPUS
 from tests.fakes import HashingEmbedder
 
@@ -48,7 +48,7 @@ def test_round_trip(built: tuple[Path, HashingEmbedder], report) -> None:
 def test_manifest_records_the_build(built: tuple[Path, HashingEmbedder], report) -> None:
     root, fake = built
     data = json.loads((current_dir(root) / MANIFEST_FILE).read_text())
-    assert data["format_version"] == 2
+    assert data["format_version"] == 3
     assert data["model_name"] == fake.name and data["model_dim"] == fake.dim
     assert data["chunker"] == {"max_tokens": 256, "min_tokens": 64}
     assert data["counts"] == {"documents": 1, "chunks": data["chunk_count"], "skipped": 0}
@@ -79,7 +79,7 @@ def test_vector_count_mismatch_is_refused(built: tuple[Path, HashingEmbedder]) -
     generation_dir = current_dir(root)
     import numpy as np
 
-    write_vectors(build_vectors(np.eye(3, fake.dim, dtype=np.float32), fake.dim), generation_dir / VECTORS_FILE)
+    write_vectors(generation_dir, np.eye(3, fake.dim, dtype=np.float32), FLAT)
     with pytest.raises(IndexCorruptError, match="3 vectors"):
         open_current(root, fake.name, fake.dim)
 

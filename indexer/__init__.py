@@ -33,6 +33,7 @@ from indexer.errors import (
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
+    IndexWriteError,
     ModelLoadError,
     UnreadableFileError,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "IndexGeneration",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "IndexWriteError",
     "Manifest",
     "ModelLoadError",
     "Retrieval",

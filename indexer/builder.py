@@ -7,8 +7,10 @@ did not change keeps its chunks. Only new or changed chunks are embedded.
 
 from __future__ import annotations
 
+import errno
 import logging
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ import numpy as np
 
 from indexer.chunking import ChunkerSettings, chunk_document
 from indexer.embedding import Embedder
-from indexer.errors import AskreportError, EmptyCorpusError, IndexNotFoundError
+from indexer.errors import AskreportError, EmptyCorpusError, IndexNotFoundError, IndexWriteError
 from indexer.generations import (
     build_lock,
     new_generation_name,
@@ -126,6 +128,9 @@ def build_index(
                 graph_from,
             )
             final = publish(index_root, staging, name)
+        except (OSError, sqlite3.Error) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise _write_error(index_root, exc) from exc
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -241,3 +246,24 @@ def _empty_message(corpus_dir: Path, skipped: Sequence[SkippedFile]) -> str:
         return base
     reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
     return f"{base} (skipped {reasons})"
+
+
+def _write_error(index_root: Path, exc: Exception) -> IndexWriteError:
+    """A failed write, said in a user's words; a full disk is named as such (whatever layer noticed it)."""
+    free = shutil.disk_usage(index_root).free if index_root.exists() else None
+    full = (
+        getattr(exc, "errno", None) == errno.ENOSPC
+        or "disk is full" in str(exc)
+        or "No space left" in str(exc)
+        or (free is not None and free < 1024 * 1024)
+    )
+    if full:
+        left = f" ({free // 1024} KB left)" if free is not None else ""
+        return IndexWriteError(
+            f"the disk holding {index_root} is full{left}: free some space (or point ASKREPORT_INDEX_DIR "
+            "elsewhere) and build again; the current generation is unchanged and still served"
+        )
+    return IndexWriteError(
+        f"writing the new generation into {index_root} failed ({exc}); the current generation is unchanged "
+        "and still served: check the directory's permissions and space, then build again"
+    )

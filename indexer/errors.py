@@ -49,3 +49,7 @@ class DocumentNotFoundError(AskreportError):
 
 class EvaluationInputError(AskreportError):
     """A question set or BEIR folder cannot be read."""
+
+
+class IndexWriteError(AskreportError):
+    """A new generation could not be written (a full disk, permissions); the old one stays current."""

@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             settings.max_file_bytes,
             engine.refresh,
             on_finished=metrics.build_finished,
+            vector_index=settings.vector_index,
         )
         yield
         app.state.builds.join(timeout=60)

@@ -11,7 +11,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer import AskreportError, BuildInProgressError, BuildSummary, Embedder, build_index, build_lock
+from indexer import (
+    AskreportError,
+    BuildInProgressError,
+    BuildSummary,
+    Embedder,
+    VectorIndexKind,
+    build_index,
+    build_lock,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +52,7 @@ class BuildManager:
         max_file_bytes: int,
         on_published: Callable[[], object],
         on_finished: Callable[[str, float], object] | None = None,
+        vector_index: VectorIndexKind = VectorIndexKind.AUTO,
     ) -> None:
         self._corpus_dir = corpus_dir
         self._index_dir = index_dir
@@ -51,6 +60,7 @@ class BuildManager:
         self._max_file_bytes = max_file_bytes
         self._on_published = on_published
         self._on_finished = on_finished  # (outcome, seconds): for the metrics
+        self._vector_index = vector_index
         self._started = 0.0
         self._lock = threading.Lock()
         self._last: BuildState | None = None
@@ -84,6 +94,7 @@ class BuildManager:
                 self._embedder,
                 full=state.full,
                 max_file_bytes=self._max_file_bytes,
+                vector_index=self._vector_index,
             )
         except AskreportError as exc:
             self._finish(replace(state, state="failed", error=str(exc)))

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from indexer import DEFAULT_FOUND_THRESHOLD, SearchMode
+from indexer import DEFAULT_FOUND_THRESHOLD, SearchMode, VectorIndexKind
 
 
 class Settings(BaseSettings):
@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         "trusted for the client address (rate limits, logs).",
     )
     log_level: str = Field("info", description="Server log level: debug, info, warning or error.")
+    vector_index: VectorIndexKind = Field(
+        VectorIndexKind.AUTO,
+        description="Vector search structure a build writes: auto (flat up to 25,000 chunks, then HNSW), flat or hnsw.",
+    )
     max_file_mb: float = Field(50, gt=0, description="Files larger than this many MB are skipped.")
     admin_key: str = Field(
         "",

@@ -35,6 +35,7 @@ def _build(settings: Settings, embedder: Embedder, full: bool) -> BuildSummary:
             progress=update,
             full=full,
             max_file_bytes=settings.max_file_bytes,
+            vector_index=settings.vector_index,
         )
     finally:
         close()

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from incremental import mount_of, update_doc  # bench/ is on sys.path when a script runs
+from incremental import mount_of  # bench/ is on sys.path when a script runs
 from machine import cpu_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +95,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     add("--real-work", type=Path, default=Path("/tmp/beir-work/scifact"), help="where SciFact's index is (built)")
     add("--results", type=Path, action="append", help="raw results file (default: /tmp/askreport-scale/results.json)")
     add("--render", action="store_true", help="only render the Markdown from the --results files, merged in order")
+    add("--note", default="", help="a paragraph to add under the command lines (with --render)")
     add("--write", action="store_true", help=f"replace the '{SECTION_TITLE[3:]}' section of docs/benchmarks.md")
     add("--tmp-dir", type=Path, default=None, help="where index files are written (default: system temp)")
     args = parser.parse_args(argv)
@@ -545,9 +546,10 @@ def verdict(results: dict[str, Any]) -> list[str]:
     lines = [f"At {entry['count']:,} clustered vectors `auto` picks **{result['describe']}**:", ""]
     for label, value, target, unit_, met in checks:
         relation = "≥" if label.startswith("recall") else "≤"
-        status = "met" if met else f"**missed** by {abs(value - target):.3g} {unit_}".rstrip()
+        digits = {"ms": 2, "": 3, "MB": 0}[unit_]
+        status = "met" if met else f"**missed** by {abs(value - target):.{digits}f} {unit_}".rstrip()
         lines.append(
-            f"- {label}: {value:.3g} {unit_} (target {relation} {target:g} {unit_}): {status}".replace("  ", " ")
+            f"- {label}: {value:.{digits}f} {unit_} (target {relation} {target:g} {unit_}): {status}".replace("  ", " ")
         )
     return [
         *lines,
@@ -646,7 +648,12 @@ def section(results: dict[str, Any]) -> str:
     """The Markdown section for docs/benchmarks.md."""
     from indexer.vectors import FLAT_MAX_VECTORS
 
-    out = [SECTION_TITLE, "", f"Command (from the repository root): `{results['command']}`", ""]
+    commands = "; ".join(f"`{c}`" for c in results["command"].split(" ; "))
+    out = [SECTION_TITLE, "", f"Commands (from the repository root): {commands}", ""]
+    if results.get("rendered"):
+        out += [f"Merged and written with `{results['rendered']}`.", ""]
+    if results.get("note"):
+        out += [results["note"], ""]
     out += [f"Date: {results['date']}", "", "Machine:", *(f"- {fact}" for fact in results["machine"]), ""]
     out += [
         "What it measures, for each set and index type, through the functions a build and a server use "
@@ -719,12 +726,25 @@ def merge(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+def update_doc(path: Path, body: str) -> None:
+    """Replace this benchmark's section of the doc (or append it), keeping every other section."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION_TITLE), None)
+    if start is None:
+        path.write_text("".join(lines).rstrip("\n") + "\n\n" + body, encoding="utf-8")
+        return
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    tail = "".join(lines[end:])
+    path.write_text("".join(lines[:start]) + body + ("\n" + tail if tail else ""), encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Measure (or, with --render, only re-render), print the section, optionally write it."""
     args = parse_args(argv)
     command = " ".join([COMMAND_PREFIX, *(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))])
     if args.render:
         results = merge([json.loads(path.read_text(encoding="utf-8")) for path in args.results])
+        results.update(rendered=command, note=args.note)
     else:
         results = measure(args, command)
     body = section(results)

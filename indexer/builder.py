@@ -129,8 +129,9 @@ def build_index(
             )
             final = publish(index_root, staging, name)
         except (OSError, sqlite3.Error) as exc:
+            error = _write_error(index_root, exc)  # before the staging dir gives its space back
             shutil.rmtree(staging, ignore_errors=True)
-            raise _write_error(index_root, exc) from exc
+            raise error from exc
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -255,6 +256,7 @@ def _write_error(index_root: Path, exc: Exception) -> IndexWriteError:
         getattr(exc, "errno", None) == errno.ENOSPC
         or "disk is full" in str(exc)
         or "No space left" in str(exc)
+        or ("requested and" in str(exc) and "written" in str(exc))  # numpy's short write
         or (free is not None and free < 1024 * 1024)
     )
     if full:

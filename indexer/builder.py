@@ -262,8 +262,8 @@ def _write_error(index_root: Path, exc: Exception) -> IndexWriteError:
     if full:
         left = f" ({free // 1024} KB left)" if free is not None else ""
         return IndexWriteError(
-            f"the disk holding {index_root} is full{left}: free some space (or point ASKREPORT_INDEX_DIR "
-            "elsewhere) and build again; the current generation is unchanged and still served"
+            f"the disk is full: no space left on the disk holding {index_root}{left}: free some space (or point "
+            "ASKREPORT_INDEX_DIR elsewhere) and build again; the current generation is unchanged and still served"
         )
     return IndexWriteError(
         f"writing the new generation into {index_root} failed ({exc}); the current generation is unchanged "

@@ -59,7 +59,8 @@ class Document:
 class Chunk:
     """A passage of a document: `document.text[start:end] == text`.
 
-    `embed_text` is what the model sees (section path, then the passage).
+    `embed_text` is what the model sees (section path, then the passage; a path longer than half the
+    model window loses its outer headings there, `section_path` keeps them all).
     """
 
     document_id: str

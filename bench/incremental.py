@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from machine import cpu_model  # bench/ is on sys.path when a script runs
+from report import update_doc
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = Path("../shared/benchmarks/scifact/corpus.jsonl")
@@ -470,30 +471,6 @@ def section(
     )
 
 
-def update_doc(path: Path, body: str) -> None:
-    """Replace this benchmark's section in the doc, keeping every other section; create the doc if absent."""
-    if not path.exists():
-        header = (
-            "# Benchmarks\n\n"
-            "Numbers measured on shared machines: other jobs run at the same time, so single timings are "
-            "noisy. Each benchmark repeats its measurements and reports the median with min/max; compare "
-            "medians measured on the same machine, and rerun the given command before drawing "
-            "conclusions.\n\n"
-        )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(header + body, encoding="utf-8")
-        return
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION_TITLE), None)
-    if start is None:
-        text = "".join(lines).rstrip("\n") + "\n\n" + body
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        tail = "".join(lines[end:])
-        text = "".join(lines[:start]) + body + ("\n" + tail if tail else "")
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the benchmark, print the results and optionally write them to docs/benchmarks.md."""
     args = parse_args(argv)
@@ -521,7 +498,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"cProfile of one incremental build, top {args.profile} indexer/ entries by cumulative time:\n")
         print(top)
     if args.write:
-        update_doc(DOC_PATH, body)
+        update_doc(SECTION_TITLE, body, DOC_PATH)
         print(f"wrote {DOC_PATH.relative_to(REPO_ROOT)}", file=sys.stderr)
 
 

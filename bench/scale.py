@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 from incremental import mount_of  # bench/ is on sys.path when a script runs
 from machine import cpu_model
+from report import update_doc
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
@@ -726,18 +727,6 @@ def merge(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def update_doc(path: Path, body: str) -> None:
-    """Replace this benchmark's section of the doc (or append it), keeping every other section."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION_TITLE), None)
-    if start is None:
-        path.write_text("".join(lines).rstrip("\n") + "\n\n" + body, encoding="utf-8")
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    path.write_text("".join(lines[:start]) + body + ("\n" + tail if tail else ""), encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Measure (or, with --render, only re-render), print the section, optionally write it."""
     args = parse_args(argv)
@@ -750,7 +739,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     body = section(results)
     print(body)
     if args.write:
-        update_doc(DOC_PATH, body)
+        update_doc(SECTION_TITLE, body, DOC_PATH)
         log(f"wrote {DOC_PATH.relative_to(REPO_ROOT)}")
 
 

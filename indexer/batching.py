@@ -44,24 +44,11 @@ class _Request:
     error: BaseException | None = None
 
 
-class BatchingEmbedder:
-    """An `Embedder` that encodes the texts of concurrent callers together (see the module doc)."""
+class _Wrapper:
+    """An embedder around another one: name, dimension and tokenizer are the inner one's."""
 
-    def __init__(self, inner: Embedder, max_batch: int = 64, max_wait: float = 0.002) -> None:
-        if max_batch < 1 or max_wait < 0:
-            raise ValueError("max_batch must be at least 1 and max_wait at least 0")
+    def __init__(self, inner: Embedder) -> None:
         self._inner = inner
-        self._max_batch = max_batch
-        self._max_wait = max_wait
-        self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
-        self._stats_lock = threading.Lock()
-        self._calls = 0
-        self._texts = 0
-        self._sizes: Counter[int] = Counter()
-        self._closed = False
-        self._busy = False  # the last call served several requests: more are likely on the way
-        self._worker = threading.Thread(target=self._run, name="askreport-batcher", daemon=True)
-        self._worker.start()
 
     @property
     def name(self) -> str:
@@ -77,6 +64,26 @@ class BatchingEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return self._inner.count_tokens(text)
+
+
+class BatchingEmbedder(_Wrapper):
+    """An `Embedder` that encodes the texts of concurrent callers together (see the module doc)."""
+
+    def __init__(self, inner: Embedder, max_batch: int = 64, max_wait: float = 0.002) -> None:
+        if max_batch < 1 or max_wait < 0:
+            raise ValueError("max_batch must be at least 1 and max_wait at least 0")
+        super().__init__(inner)
+        self._max_batch = max_batch
+        self._max_wait = max_wait
+        self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
+        self._stats_lock = threading.Lock()
+        self._calls = 0
+        self._texts = 0
+        self._sizes: Counter[int] = Counter()
+        self._closed = False
+        self._busy = False  # the last call served several requests: more are likely on the way
+        self._worker = threading.Thread(target=self._run, name="askreport-batcher", daemon=True)
+        self._worker.start()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """The vectors of `texts`, computed in a model call shared with other callers."""
@@ -153,31 +160,16 @@ class BatchingEmbedder:
             request.done.set()
 
 
-class CachingEmbedder:
+class CachingEmbedder(_Wrapper):
     """An `Embedder` that remembers the vectors of the last `size` distinct texts (LRU)."""
 
     def __init__(self, inner: Embedder, size: int = 1024) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def dim(self) -> int:
-        return self._inner.dim
-
-    @property
-    def max_tokens(self) -> int:
-        return self._inner.max_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return self._inner.count_tokens(text)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._size <= 0:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.errors import BuildInProgressError, IndexCorruptError, IndexNotFoundError
+from indexer.errors import BuildInProgressError, IndexCorruptError, IndexNotFoundError, IndexWriteError
 
 CURRENT_FILE = "CURRENT"
 GENERATIONS_DIR = "generations"
@@ -45,9 +45,18 @@ def new_generation_name(root: Path, now: datetime | None = None) -> str:
 
 @contextmanager
 def build_lock(root: Path) -> Iterator[None]:
-    """Hold the index root's build lock; BuildInProgressError if another build holds it."""
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the index root's build lock; BuildInProgressError if another build holds it.
+
+    Raises IndexWriteError when the index directory cannot be written (read-only, permissions).
+    """
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise IndexWriteError(
+            f"cannot write to the index directory {root} ({exc.strerror or exc}): make it writable for this user, "
+            "or point ASKREPORT_INDEX_DIR / --index at a writable directory; the current generation is unchanged"
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -79,18 +88,40 @@ def staging_dir(root: Path, name: str) -> Path:
 
 
 def publish(root: Path, staging: Path, name: str) -> Path:
-    """Move a finished staging directory into place and point CURRENT at it."""
+    """Move a finished staging directory into place, point CURRENT at it, then mark it published.
+
+    A kill before the mark is written leaves it current but unmarked: `point_current` marks it when
+    the next build or a rollback replaces it, so rollback still finds it.
+    """
     final = root / GENERATIONS_DIR / name
     _fsync_tree(staging)
     os.replace(staging, final)
     _fsync_dir(final.parent)
     point_current(root, name)
-    (final / PUBLISHED_MARK).touch()
+    _mark_current(root)
     return final
 
 
+def _mark_current(root: Path) -> None:
+    """Write the PUBLISHED mark into the generation CURRENT names, if it lacks one."""
+    try:
+        path = current_dir(root)
+    except (IndexNotFoundError, IndexCorruptError):
+        return
+    mark = path / PUBLISHED_MARK
+    if not mark.exists():
+        mark.touch()
+        _fsync_dir(path)
+
+
+def is_published(root: Path, name: str, current: str = "") -> bool:
+    """Whether generation `name` has been current: it holds the mark, or CURRENT names it now."""
+    return name == current or (root / GENERATIONS_DIR / name / PUBLISHED_MARK).exists()
+
+
 def point_current(root: Path, name: str) -> None:
-    """Atomically make `name` the current generation."""
+    """Atomically make `name` the current generation; the one it replaces is marked as published."""
+    _mark_current(root)  # it has been served, whatever killed the process that made it current
     tmp = root / f".{CURRENT_FILE}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(name + "\n")
@@ -101,13 +132,19 @@ def point_current(root: Path, name: str) -> None:
 
 
 def prune(root: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
-    """Delete all but the newest `keep` generations (never the current one)."""
+    """Delete all but the newest `keep` published generations (never the current one); call with the lock held.
+
+    A generation that was never current (its build died after renaming it into place, before
+    switching CURRENT) counts for nothing: rollback skips it, so it is deleted like a staging orphan.
+    """
     names = generation_names(root)
     try:
         current = current_name(root)
     except (IndexNotFoundError, IndexCorruptError):
         current = ""
-    doomed = [n for n in names[:-keep] if n != current] if keep > 0 else []
+    published = [n for n in names if is_published(root, n, current)]
+    kept = set(published[-keep:]) if keep > 0 else set()
+    doomed = [n for n in names if n not in kept and n != current]
     for name in doomed:
         shutil.rmtree(root / GENERATIONS_DIR / name, ignore_errors=True)
     return doomed
@@ -116,10 +153,9 @@ def prune(root: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
 def previous_name(root: Path) -> str:
     """The generation published before the current one; IndexNotFoundError if there is none."""
     current = current_name(root)
-    base = root / GENERATIONS_DIR
     # a build killed between renaming its directory and switching CURRENT leaves a generation
     # that was never served: rolling back to it would be a surprise
-    older = [n for n in generation_names(root) if n < current and (base / n / PUBLISHED_MARK).exists()]
+    older = [n for n in generation_names(root) if n < current and is_published(root, n)]
     if not older:
         raise IndexNotFoundError(f"no generation older than {current} is kept in {root}: nothing to roll back to")
     return older[-1]
@@ -127,11 +163,17 @@ def previous_name(root: Path) -> str:
 
 def current_name(root: Path) -> str:
     """The name of the published generation; IndexNotFoundError when there is none."""
+    path = root / CURRENT_FILE
     try:
-        name = (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        name = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError as exc:
         raise IndexNotFoundError(f"no index at {root}: run `askreport index` to build it from your corpus") from exc
-    if not name or "/" in name or name.startswith("."):
+    except (OSError, UnicodeDecodeError) as exc:  # a directory, no permission, bytes that are not UTF-8
+        raise IndexCorruptError(
+            f"{path} cannot be read ({exc}): it must be a readable file holding one generation name; "
+            "run `askreport index` to write it again"
+        ) from exc
+    if not name or "/" in name or "\0" in name or name.startswith("."):
         raise IndexCorruptError(
             f"{root / CURRENT_FILE} names no valid generation ({name!r}): run `askreport index` to build a new one"
         )
@@ -142,7 +184,11 @@ def current_dir(root: Path) -> Path:
     """The directory of the published generation."""
     name = current_name(root)
     path = root / GENERATIONS_DIR / name
-    if not path.is_dir():
+    try:
+        found = path.is_dir()
+    except OSError:  # a name too long, a directory without search permission
+        found = False
+    if not found:
         raise IndexCorruptError(
             f"{root / CURRENT_FILE} points at {name}, which does not exist: "
             "run `askreport index` to build a new generation"

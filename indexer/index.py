@@ -11,9 +11,10 @@ from indexer.generations import current_dir
 from indexer.lexical import LEXICAL_DIR, LexicalIndex
 from indexer.manifest import Manifest, check_model, read_manifest
 from indexer.store import Store
-from indexer.vectors import VectorIndex, read_vectors, vector_files
+from indexer.vectors import VECTORS_FILE, VectorIndex, read_vectors, vector_files
 
 STORE_FILE = "chunks.sqlite3"
+REBUILD = "run `askreport index --full` to rebuild the index"
 
 
 @dataclass(frozen=True)
@@ -29,43 +30,71 @@ class IndexGeneration:
 
     @property
     def name(self) -> str:
-        return self.manifest.generation
+        """The directory's name, which is what CURRENT names (a copy may differ from the manifest's)."""
+        return self.path.name
 
     def close(self) -> None:
         self.store.close()
 
 
 def open_generation(path: Path, model_name: str | None = None, dim: int | None = None) -> IndexGeneration:
-    """Load a generation directory; with a model name and dim, refuse a mismatch."""
+    """Load a generation directory; with a model name and dim, refuse a mismatch.
+
+    Raises:
+        IndexCorruptError: a part is missing, unreadable or disagrees with the others, whatever the cause.
+        IndexMismatchError: the generation was built with another model or format version.
+    """
     manifest = read_manifest(path)
     if model_name is not None and dim is not None:
         check_model(manifest, path, model_name, dim)
     for part in (*vector_files(manifest.vector_index), STORE_FILE, LEXICAL_DIR):
         if not (path / part).exists():
-            raise IndexCorruptError(f"{path} has no {part}: run `askreport index --full` to rebuild the index")
+            raise IndexCorruptError(f"{path} has no {part}: {REBUILD}")
+    vectors, lexical, store, titles = _read_parts(path, manifest)
+    try:
+        _check_agreement(path, manifest, vectors, lexical, store)
+    except BaseException:
+        store.close()
+        raise
+    return IndexGeneration(path, manifest, vectors, lexical, store, titles)
+
+
+def _read_parts(path: Path, manifest: Manifest) -> tuple[VectorIndex, LexicalIndex, Store, dict[str, str]]:
+    """Read the vectors, BM25 index, store and titles; any failure becomes an IndexCorruptError naming the file."""
+    store: Store | None = None
+    part = VECTORS_FILE
     try:
         vectors = read_vectors(path, manifest.vector_index, manifest.model_dim)
+        part = LEXICAL_DIR
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
+        part = STORE_FILE
         store = Store(path / STORE_FILE)
-        rows = store.chunk_count()
-    except (
-        RuntimeError,
-        sqlite3.Error,
-        OSError,
-        ValueError,
-        KeyError,
-    ) as exc:  # faiss raises RuntimeError for a damaged file
+        titles = store.titles()  # SQLite reads the file only now
+    except IndexCorruptError:
+        raise
+    except Exception as exc:  # numpy, FAISS, bm25s and SQLite raise many types for a damaged file
+        if store is not None:
+            store.close()
+        raise IndexCorruptError(f"{path / part} cannot be read ({type(exc).__name__}: {exc}): {REBUILD}") from exc
+    return vectors, lexical, store, titles
+
+
+def _check_agreement(path: Path, manifest: Manifest, vectors: VectorIndex, lexical: LexicalIndex, store: Store) -> None:
+    """IndexCorruptError unless the counts agree with the manifest and every chunk's links resolve."""
+    try:
+        bm25_rows, rows, documents = lexical.size, store.chunk_count(), store.document_count()
+        problems = store.integrity_problems()
+    except (sqlite3.Error, KeyError) as exc:  # KeyError: BM25 parameters without their row count
+        raise IndexCorruptError(f"{path} cannot be read ({type(exc).__name__}: {exc}): {REBUILD}") from exc
+    if not vectors.ntotal == bm25_rows == rows == manifest.chunk_count:
         raise IndexCorruptError(
-            f"{path} cannot be read ({exc}): run `askreport index --full` to rebuild the index"
-        ) from exc
-    if not vectors.ntotal == lexical.size == rows == manifest.chunk_count:
-        store.close()
-        raise IndexCorruptError(
-            f"{path} is inconsistent: {vectors.ntotal} vectors, {lexical.size} BM25 rows, "
-            f"{rows} chunk rows, manifest says "
-            f"{manifest.chunk_count}: run `askreport index --full` to rebuild the index"
+            f"{path} is inconsistent: {vectors.ntotal} vectors, {bm25_rows} BM25 rows, "
+            f"{rows} chunk rows, manifest says {manifest.chunk_count}: {REBUILD}"
         )
-    return IndexGeneration(path, manifest, vectors, lexical, store, store.titles())
+    if documents != len(manifest.documents):
+        problems.append(f"{documents} document rows, manifest lists {len(manifest.documents)}")
+    if problems:
+        raise IndexCorruptError(f"{path / STORE_FILE} is inconsistent: {'; '.join(problems)}: {REBUILD}")
 
 
 def open_current(root: Path, model_name: str | None = None, dim: int | None = None) -> IndexGeneration:

@@ -79,8 +79,13 @@ def read_manifest(generation_dir: Path) -> Manifest:
     try:
         text = path.read_text(encoding="utf-8")
         version = json.loads(text)["format_version"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise _unreadable(path, exc) from exc
+    if type(version) is not int:  # "3" or 3.0 would pass int() and then be misreported
+        raise IndexCorruptError(
+            f"{path} has format_version {json.dumps(version)} ({type(version).__name__}); it must be the integer "
+            f"{FORMAT_VERSION}: run `askreport index --full` to rebuild the index"
+        )
     if version != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index at {generation_dir} has format version {version}, this "
@@ -88,7 +93,7 @@ def read_manifest(generation_dir: Path) -> Manifest:
         )
     try:
         return Manifest.from_json(text)
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise _unreadable(path, exc) from exc
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from indexer.errors import DocumentNotFoundError
 from indexer.models import Chunk, Document, Section
@@ -93,7 +94,9 @@ class Store:
     """Read-only access to a generation's SQLite file, safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
-        self._con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        # a URI, for mode=ro: `#`, `?` and `%` in the path would otherwise end or escape it
+        uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+        self._con = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -105,6 +108,21 @@ class Store:
 
     def chunk_count(self) -> int:
         return int(self._rows("SELECT count(*) FROM chunks")[0][0])
+
+    def document_count(self) -> int:
+        return int(self._rows("SELECT count(*) FROM documents")[0][0])
+
+    def integrity_problems(self) -> list[str]:
+        """Why a search could not follow a chunk's links (ids not 0..n-1, missing documents or sections)."""
+        problems: list[str] = []
+        low, high, count = self._rows("SELECT min(id), max(id), count(*) FROM chunks")[0]
+        if count and (low, high) != (0, count - 1):
+            problems.append(f"chunk ids run from {low} to {high} for {count} chunks, not from 0 to {count - 1}")
+        for what, sql in _DANGLING.items():
+            row = self._rows(sql)[0]
+            if row[0]:
+                problems.append(f"{row[0]} chunks name a {what} that does not exist (chunk {row[1]} is one)")
+        return problems
 
     def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
         """Chunks by row id, with their section paths."""
@@ -166,6 +184,14 @@ class Store:
 
     def titles(self) -> dict[str, str]:
         return {str(r[0]): str(r[1]) for r in self._rows("SELECT id, title FROM documents")}
+
+
+_DANGLING = {
+    "document": "SELECT count(*), min(c.id) FROM chunks c LEFT JOIN documents d ON d.id = c.document_id "
+    "WHERE d.id IS NULL",
+    "section": "SELECT count(*), min(c.id) FROM chunks c LEFT JOIN sections s "
+    "ON s.document_id = c.document_id AND s.ordinal = c.section WHERE s.document_id IS NULL",
+}
 
 
 def _chunk(row: Any) -> Chunk:

@@ -2,14 +2,18 @@
 
 Every generation keeps its chunks' float32 embeddings in `vectors.npy` (row i = chunk row id i). That file
 is the source of truth: incremental builds copy reused vectors out of it, and every search scores its
-candidates exactly against it. It is opened memory-mapped, so server worker processes share one copy in
-the page cache and a query reads only the rows it scores.
+candidates exactly against it. Up to `COPY_MAX_BYTES` it is read into memory when a generation is loaded:
+a file changed or truncated in place afterwards cannot touch the loaded copy (a memory map of a truncated
+file kills the process with SIGBUS). A larger file is memory-mapped, so server worker processes share one
+copy in the page cache and a query reads only the rows it scores; that is safe only because published
+generations are never edited. Loading refuses vectors that are not all finite (a NaN row makes FAISS
+return id -1 and every search fail).
 
 Up to `FLAT_MAX_VECTORS` vectors a search scans them all (exact, "flat"). Beyond that a build also writes
 `vectors.hnsw`: a FAISS HNSW graph over 4-bit scalar-quantised copies of the vectors, which proposes
-`max(k, ef_search)` candidates that are then re-scored exactly. FAISS maps that file too
-(`IO_FLAG_MMAP_IFC`). bench/scale.py measured the threshold and the parameters (docs/benchmarks.md,
-"Vector index types at scale").
+`max(k, ef_search)` candidates that are then re-scored exactly. That file follows the same rule: read
+into memory up to `COPY_MAX_BYTES`, mapped by FAISS (`IO_FLAG_MMAP_IFC`) beyond. bench/scale.py measured
+the threshold and the parameters (docs/benchmarks.md, "Vector index types at scale").
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 256
 HNSW_CODE_BITS = 4  # per dimension: 192 bytes a vector at 384-d; exact re-scoring makes up for the coarseness
+# Up to this size a process keeps a private copy, safe from in-place edits: 43k vectors at 384-d (every flat
+# index of the bundled model). Beyond, files are mapped and shared: a copy of 100k cost each worker 147 MB.
+COPY_MAX_BYTES = 64 * 2**20
+FINITE_CHECK_ROWS = 16_384  # rows checked at a time: a 6 MB temporary at 384-d, whatever the file size
 _QUANTISERS = {4: "QT_4bit", 6: "QT_6bit", 8: "QT_8bit"}
 
 
@@ -97,7 +105,7 @@ def index_kind(kind: VectorIndexKind | str) -> VectorIndexKind:
 
 @dataclass(frozen=True)
 class VectorIndex:
-    """A generation's vectors: the exact rows (memory-mapped) and, for HNSW, the graph that proposes candidates."""
+    """A generation's vectors: the exact rows (read-only) and, for HNSW, the graph that proposes candidates."""
 
     exact: np.ndarray
     graph: faiss.IndexHNSW | None
@@ -119,7 +127,8 @@ class VectorIndex:
         q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
         if self.graph is None:
             scores, ids = faiss.knn(q, self.exact, k, faiss.METRIC_INNER_PRODUCT)
-            return _best(ids[0], scores[0], k)
+            found = ids[0] >= 0  # FAISS pads with -1 when fewer than k rows have a comparable score
+            return _best(ids[0][found], scores[0][found], k)
         _, found = self.graph.search(q, max(k, self.spec.ef_search))
         ids = np.unique(found[0][found[0] >= 0])  # sorted: the exact rows are read in file order
         return _best(ids, self.exact[ids] @ q[0], k)
@@ -169,20 +178,23 @@ def vector_files(spec: VectorIndexSpec) -> tuple[str, ...]:
     return (VECTORS_FILE, GRAPH_FILE) if spec.kind == VectorIndexKind.HNSW else (VECTORS_FILE,)
 
 
-def read_vectors(directory: Path, spec: VectorIndexSpec, dim: int) -> VectorIndex:
-    """Map a generation's vectors (and graph) read-only; IndexCorruptError if they disagree.
+def read_vectors(directory: Path, spec: VectorIndexSpec, dim: int, copy_max_bytes: int = COPY_MAX_BYTES) -> VectorIndex:
+    """Load a generation's vectors (and graph) read-only; IndexCorruptError if they disagree or are not finite.
 
-    Raises OSError or ValueError for an unreadable `.npy` and RuntimeError for a damaged graph file.
+    Files up to `copy_max_bytes` are read into memory, larger ones memory-mapped (see the module's docstring).
+    Raises OSError, EOFError or ValueError for an unreadable `.npy` and RuntimeError for a damaged graph file.
     """
-    exact = np.load(directory / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+    path = directory / VECTORS_FILE
+    exact = _read_exact(path, copy_max_bytes)
     if exact.ndim != 2 or exact.shape[1] != dim or exact.dtype != np.float32:
         raise IndexCorruptError(
-            f"{directory / VECTORS_FILE} holds {exact.dtype} vectors of shape {exact.shape}, expected float32 "
+            f"{path} holds {exact.dtype} vectors of shape {exact.shape}, expected float32 "
             f"rows of dimension {dim}: run `askreport index --full` to rebuild the index"
         )
+    _check_finite(exact, path)
     graph = None
     if spec.kind == VectorIndexKind.HNSW:
-        graph = _read_graph(directory / GRAPH_FILE, spec)
+        graph = _read_graph(directory / GRAPH_FILE, spec, copy_max_bytes)
         if graph.ntotal != exact.shape[0]:
             raise IndexCorruptError(
                 f"{directory / GRAPH_FILE} holds {graph.ntotal} vectors but {VECTORS_FILE} holds "
@@ -191,9 +203,32 @@ def read_vectors(directory: Path, spec: VectorIndexSpec, dim: int) -> VectorInde
     return VectorIndex(exact, graph, spec)
 
 
-def _read_graph(path: Path, spec: VectorIndexSpec) -> faiss.IndexHNSW:
-    """Map the graph file read-only: its codes and neighbour lists stay in the page cache, shared."""
-    graph = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+def _read_exact(path: Path, copy_max_bytes: int) -> np.ndarray:
+    """The `.npy` rows: a read-only copy in memory up to `copy_max_bytes`, else a read-only memory map."""
+    mapped = path.stat().st_size > copy_max_bytes
+    exact = np.load(path, mmap_mode="r" if mapped else None, allow_pickle=False)
+    if not isinstance(exact, np.ndarray):  # an .npz archive under the .npy name
+        raise IndexCorruptError(f"{path} is not a .npy array: run `askreport index --full` to rebuild the index")
+    exact.setflags(write=False)
+    return exact
+
+
+def _check_finite(exact: np.ndarray, path: Path) -> None:
+    """IndexCorruptError naming the first row that holds a NaN or an infinity."""
+    for start in range(0, exact.shape[0], FINITE_CHECK_ROWS):
+        finite = np.isfinite(exact[start : start + FINITE_CHECK_ROWS])
+        if not finite.all():
+            row = start + int(np.flatnonzero(~finite.all(axis=1))[0])
+            raise IndexCorruptError(
+                f"{path} row {row} holds a value that is not a finite number (NaN or infinity): "
+                "run `askreport index --full` to rebuild the index"
+            )
+
+
+def _read_graph(path: Path, spec: VectorIndexSpec, copy_max_bytes: int) -> faiss.IndexHNSW:
+    """Read the graph file into memory up to `copy_max_bytes`, else map it read-only (shared page cache)."""
+    flags = 0 if path.stat().st_size <= copy_max_bytes else faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY
+    graph = faiss.read_index(str(path), flags)
     if not isinstance(graph, faiss.IndexHNSW):
         raise IndexCorruptError(f"{path} is not an HNSW index: run `askreport index --full` to rebuild the index")
     graph.hnsw.efSearch = spec.ef_search

@@ -4,6 +4,12 @@ A background thread watches the index's CURRENT pointer and swaps a newly
 published generation in between requests: a request keeps the generation it
 started with, so in-flight requests finish on it; the old one is released when
 the last of them is done.
+
+A generation that fails to load is never fatal: the one already loaded keeps
+serving, the failure is kept in `load_error` (so `/api/ready` and the
+`askreport_index_load_failed` gauge report it) and logged once, and the load is
+tried again when CURRENT changes, or after a back-off that doubles up to
+`RETRY_MAX_SECONDS` (a permission fixed, a directory copied in late).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from indexer import (
@@ -21,6 +27,7 @@ from indexer import (
     BatchingEmbedder,
     CachingEmbedder,
     Embedder,
+    IndexCorruptError,
     IndexGeneration,
     IndexNotFoundError,
     Retrieval,
@@ -34,6 +41,17 @@ from indexer import (
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
+RETRY_MAX_SECONDS = 300.0  # a generation that failed to load is tried again at most this far apart
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """The last failed load: what CURRENT said (or why it could not be read) and when to try again."""
+
+    key: str
+    error: AskreportError
+    delay: float
+    retry_at: float
 
 
 @dataclass(frozen=True)
@@ -78,8 +96,7 @@ class Engine:
         self.batcher = BatchingEmbedder(embedder, batching.max_batch, batching.max_wait_ms / 1000)
         self.query_embedder = CachingEmbedder(self.batcher, batching.query_cache_size)
         self.sentence_vectors = SentenceVectors(self.batcher)
-        self._failed: str | None = None  # CURRENT's content when loading it last failed
-        self.load_error: AskreportError | None = None
+        self._failure: LoadFailure | None = None
         self._generation: IndexGeneration | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -102,29 +119,61 @@ class Engine:
     def loaded(self) -> IndexGeneration | None:
         return self._generation
 
+    @property
+    def load_error(self) -> AskreportError | None:
+        """Why the generation CURRENT names is not the one served; None when it is."""
+        failure = self._failure
+        return failure.error if failure is not None else None
+
     def refresh(self) -> bool:
         """Load the published generation if it is not the one loaded; True if it swapped.
 
-        A generation that fails to load is logged and remembered in `load_error`;
-        the one already loaded keeps serving.
+        Never raises: a failure is logged and kept in `load_error`; the generation already loaded
+        keeps serving.
         """
         with self._lock:
-            name = ""
             try:
                 name = current_name(self.index_dir)
-                if self._generation is not None and self._generation.name == name:
-                    return False
-                if name == self._failed:  # do not reload a broken generation until CURRENT changes
-                    return False
-                fresh = open_current(self.index_dir, self.embedder.name, self.embedder.dim)
-            except AskreportError as exc:
-                if str(self.load_error) != str(exc):
-                    log.warning("index not (re)loaded: %s", exc)
-                self.load_error, self._failed = exc, name or None
+            except AskreportError as exc:  # CURRENT unreadable: reading it again costs nothing
+                self._failed(str(exc), exc)
                 return False
-            old, self._generation, self.load_error, self._failed = self._generation, fresh, None, None
+            old = self._generation
+            if old is not None and old.name == name:
+                self._failure = None  # e.g. rolled back to the generation being served
+                return False
+            failure = self._failure
+            if failure is not None and failure.key == name and time.monotonic() < failure.retry_at:
+                return False
+            fresh = self._open(name)
+            if fresh is None:
+                return False
+            self._generation, self._failure = fresh, None
         log.info("serving generation %s (was %s)", fresh.name, old.name if old else "none")
         return True
+
+    def _open(self, name: str) -> IndexGeneration | None:
+        """The generation CURRENT names, or None after recording why it cannot be loaded."""
+        try:
+            return open_current(self.index_dir, self.embedder.name, self.embedder.dim)
+        except AskreportError as exc:
+            self._failed(name, exc)
+        except Exception as exc:  # the library names every failure it knows; anything else is a bug
+            log.exception("unexpected error loading generation %s", name)
+            message = f"generation {name} in {self.index_dir} cannot be loaded ({type(exc).__name__}: {exc})"
+            self._failed(name, IndexCorruptError(f"{message}: run `askreport index --full` to rebuild it"))
+        return None
+
+    def _failed(self, key: str, error: AskreportError) -> None:
+        """Remember a failed load; log it when it is news; back off before trying the same key again."""
+        previous = self._failure
+        if previous is None or str(previous.error) != str(error):
+            log.warning("index not (re)loaded: %s", error)
+        if previous is not None and previous.key == key:
+            delay = min(previous.delay * 2, RETRY_MAX_SECONDS)
+            self._failure = replace(previous, error=error, delay=delay, retry_at=time.monotonic() + delay)
+            return
+        delay = min(2 * self.reload_interval, RETRY_MAX_SECONDS)
+        self._failure = LoadFailure(key, error, delay, time.monotonic() + delay)
 
     def generation(self) -> IndexGeneration:
         """The generation to answer from; raises the load error if none is loaded."""
@@ -163,6 +212,9 @@ class Engine:
             self.ask("warm-up question", 1)
         except AskreportError:  # no index yet: at least the model is warm
             self.embedder.embed(["warm-up question"])
+        except Exception:  # serving 503s beats exiting at start-up (a restart loop under systemd)
+            log.exception("warm-up search failed")
+            self.embedder.embed(["warm-up question"])
 
     def start_watching(self) -> None:
         """Check for a newly published generation every `reload_interval` seconds."""
@@ -171,7 +223,10 @@ class Engine:
 
     def _watch(self) -> None:
         while not self._stop.wait(self.reload_interval):
-            self.refresh()
+            try:
+                self.refresh()
+            except Exception:  # last line of defence: the watcher must outlive any one failure
+                log.exception("index watcher: refresh failed; trying again in %s s", self.reload_interval)
 
     def close(self) -> None:
         self._stop.set()

@@ -2,8 +2,11 @@
 
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer import (
@@ -77,8 +80,6 @@ def test_model_mismatch_is_refused_with_a_fix(built: tuple[Path, HashingEmbedder
 def test_vector_count_mismatch_is_refused(built: tuple[Path, HashingEmbedder]) -> None:
     root, fake = built
     generation_dir = current_dir(root)
-    import numpy as np
-
     write_vectors(generation_dir, np.eye(3, fake.dim, dtype=np.float32), FLAT)
     with pytest.raises(IndexCorruptError, match="3 vectors"):
         open_current(root, fake.name, fake.dim)
@@ -129,7 +130,7 @@ def test_skipped_files_are_recorded(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "ok.md").write_text("# Ok\n\nFine text here.")
-    (corpus / "bad.txt").write_bytes(b"\xff\xfe\x00\x01")
+    (corpus / "bad.txt").write_bytes(b"caf\xe9, not UTF-8")
     summary = build_index(corpus, tmp_path / "index", HashingEmbedder())
     assert summary.documents == 1
     assert [s.path for s in summary.skipped] == ["bad.txt"]
@@ -143,3 +144,76 @@ def test_damaged_files_are_refused_not_crashed(built: tuple[Path, HashingEmbedde
     (current_dir(root) / part).write_bytes(b"garbage, not an index file" * 10)
     with pytest.raises(IndexCorruptError, match="cannot be read"):
         open_current(root, fake.name, fake.dim)
+
+
+def test_an_empty_vectors_file_is_a_named_error(built: tuple[Path, HashingEmbedder]) -> None:
+    root, fake = built
+    (current_dir(root) / VECTORS_FILE).write_bytes(b"")  # np.load raises EOFError for it
+    with pytest.raises(IndexCorruptError, match=r"vectors.npy cannot be read \(EOFError.*askreport index --full"):
+        open_current(root, fake.name, fake.dim)
+
+
+def test_nan_vectors_are_refused_at_load(built: tuple[Path, HashingEmbedder]) -> None:
+    root, fake = built
+    path = current_dir(root) / VECTORS_FILE
+    vectors = np.load(path)
+    vectors[1] = np.nan
+    np.save(path, vectors)
+    with pytest.raises(IndexCorruptError, match=r"vectors.npy row 1 holds a value that is not a finite number"):
+        open_current(root, fake.name, fake.dim)
+
+
+@pytest.mark.parametrize(
+    ("delete", "message"),
+    [
+        ("DELETE FROM sections WHERE ordinal = 0", r"chunks name a section that does not exist"),
+        ("DELETE FROM documents", r"chunks name a document that does not exist.*0 document rows, manifest lists 1"),
+        ("UPDATE chunks SET id = id + 1 WHERE id = (SELECT max(id) FROM chunks)", r"chunk ids run from 0 to"),
+    ],
+)
+def test_chunks_whose_links_do_not_resolve_are_refused_at_load(
+    built: tuple[Path, HashingEmbedder], delete: str, message: str
+) -> None:
+    root, fake = built
+    with closing(sqlite3.connect(current_dir(root) / STORE_FILE)) as con:
+        con.execute(delete)
+        con.commit()
+    with pytest.raises(
+        IndexCorruptError, match=rf"chunks.sqlite3 is inconsistent: .*{message}.*askreport index --full"
+    ):
+        open_current(root, fake.name, fake.dim)
+
+
+def test_format_version_as_a_string_says_it_must_be_an_integer(built: tuple[Path, HashingEmbedder]) -> None:
+    root, _ = built
+    path = current_dir(root) / MANIFEST_FILE
+    data = json.loads(path.read_text())
+    data["format_version"] = "3"
+    path.write_text(json.dumps(data))
+    with pytest.raises(IndexCorruptError, match=r'format_version "3" \(str\); it must be the integer 3'):
+        read_manifest(current_dir(root))
+
+
+@pytest.mark.parametrize("name", ["a#b", "what?", "100%", "%41 x"])
+def test_an_index_under_a_path_with_uri_characters_is_served(tmp_path: Path, name: str) -> None:
+    fake = HashingEmbedder()
+    root = tmp_path / name / "index"
+    build_index(CORPUS, root, fake)
+    generation = open_current(root, fake.name, fake.dim)
+    try:
+        assert generation.store.chunk_count() == generation.manifest.chunk_count > 0
+        assert generation.store.document_ids()
+    finally:
+        generation.close()
+
+
+def test_a_generation_copied_under_another_name_is_known_by_its_directory(built: tuple[Path, HashingEmbedder]) -> None:
+    root, fake = built
+    original = current_name(root)
+    shutil.copytree(current_dir(root), root / "generations" / "copied-by-hand")
+    (root / "CURRENT").write_text("copied-by-hand\n")
+    generation = open_current(root, fake.name, fake.dim)
+    try:
+        assert generation.name == "copied-by-hand" and generation.manifest.generation == original
+    finally:
+        generation.close()

@@ -22,7 +22,17 @@ from indexer import (
     search,
 )
 from indexer.manifest import MANIFEST_FILE
-from indexer.vectors import FLAT, GRAPH_FILE, HNSW, VECTORS_FILE, read_vectors, write_vectors
+from indexer.vectors import (
+    COPY_MAX_BYTES,
+    FINITE_CHECK_ROWS,
+    FLAT,
+    GRAPH_FILE,
+    HNSW,
+    VECTORS_FILE,
+    VectorIndex,
+    read_vectors,
+    write_vectors,
+)
 from tests.conftest import CORPUS
 from tests.fakes import HashingEmbedder
 
@@ -112,15 +122,53 @@ def test_an_empty_index_returns_nothing(tmp_path: Path) -> None:
     assert index.ntotal == 0 and len(scores) == len(ids) == 0
 
 
-def test_vectors_and_graph_are_memory_mapped_read_only(tmp_path: Path) -> None:
+def _mapped_files() -> str:
+    maps = Path("/proc/self/maps")
+    return maps.read_text() if maps.exists() else ""
+
+
+def test_small_vectors_and_graph_are_copied_so_editing_the_files_cannot_touch_them(tmp_path: Path) -> None:
     vectors = clustered(2000)
     write_vectors(tmp_path, vectors, HNSW)
     index = read_vectors(tmp_path, HNSW, vectors.shape[1])
+    assert not isinstance(index.exact, np.memmap) and not index.exact.flags.writeable
+    mapped = _mapped_files()
+    assert str(tmp_path / VECTORS_FILE) not in mapped and str(tmp_path / GRAPH_FILE) not in mapped
+    for name in (VECTORS_FILE, GRAPH_FILE):  # a memory map of these would now fault with SIGBUS
+        with open(tmp_path / name, "r+b") as fh:
+            fh.truncate(0)
+    scores, ids = index.search(vectors[5], 3)
+    assert ids[0] == 5 and scores[0] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_vectors_and_graph_beyond_the_copy_limit_are_memory_mapped_read_only(tmp_path: Path) -> None:
+    vectors = clustered(2000)
+    write_vectors(tmp_path, vectors, HNSW)
+    index = read_vectors(tmp_path, HNSW, vectors.shape[1], copy_max_bytes=0)
     assert isinstance(index.exact, np.memmap) and not index.exact.flags.writeable
-    maps = Path("/proc/self/maps")
-    if maps.exists():  # Linux: both files appear as mappings of this process
-        mapped = maps.read_text()
+    mapped = _mapped_files()
+    if mapped:  # Linux: both files appear as mappings of this process
         assert str(tmp_path / VECTORS_FILE) in mapped and str(tmp_path / GRAPH_FILE) in mapped
+    assert index.search(vectors[5], 1)[1][0] == 5
+
+
+@pytest.mark.parametrize("copy_max_bytes", [COPY_MAX_BYTES, 0])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_vectors_that_are_not_finite_are_refused_with_the_row(tmp_path: Path, bad: float, copy_max_bytes: int) -> None:
+    vectors = clustered(3 * FINITE_CHECK_ROWS // 2)
+    vectors[FINITE_CHECK_ROWS + 7, 3] = bad  # in the second block the check reads
+    np.save(tmp_path / VECTORS_FILE, vectors)
+    with pytest.raises(IndexCorruptError, match=rf"row {FINITE_CHECK_ROWS + 7} holds a value that is not a finite"):
+        read_vectors(tmp_path, FLAT, vectors.shape[1], copy_max_bytes)
+
+
+def test_flat_search_leaves_out_the_ids_faiss_cannot_score(tmp_path: Path) -> None:
+    vectors = clustered(10)
+    vectors[[2, 6]] = np.nan  # FAISS answers id -1 for rows it cannot rank
+    index = VectorIndex(vectors, None, FLAT)
+    scores, ids = index.search(vectors[4], 10)
+    assert sorted(ids.tolist()) == [0, 1, 3, 4, 5, 7, 8, 9] and ids[0] == 4
+    assert np.isfinite(scores).all()
 
 
 def test_a_graph_that_disagrees_with_the_vectors_is_refused(tmp_path: Path) -> None:

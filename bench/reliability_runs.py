@@ -76,6 +76,7 @@ class Setup:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASKREPORT_")}
         env.update(
             ASKREPORT_RATE_LIMIT="0",
+            ASKREPORT_MAX_CONVERSATIONS_PER_CLIENT="0",  # the load generator is one client
             ASKREPORT_RELOAD_INTERVAL=RELOAD_INTERVAL,
             ASKREPORT_CONVERSATIONS_DB=str(self.work / "conversations.sqlite3"),
             ASKREPORT_INDEX_DIR=str(self.index),

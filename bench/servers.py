@@ -47,6 +47,7 @@ def server(kind: str, index: Path, work: Path, label: str, workers: int, askrepo
         NAIVE_INDEX_DIR=str(index),
         ASKREPORT_CONVERSATIONS_DB=str(work / "conversations.db"),
         ASKREPORT_RATE_LIMIT="0",  # the load generator is one client: askreport's rate limit would refuse it
+        ASKREPORT_MAX_CONVERSATIONS_PER_CLIENT="0",  # likewise its cap on conversations per client
     )
     command = server_command(kind, index, port, workers, askreport_workers)
     with running(command, port, work / f"{label}.log", env) as proc:

@@ -6,7 +6,8 @@
   search key there gets 403: it is known, but not allowed.
 - A browser cannot send a bearer token when it follows a link, so while search keys are on,
   the `citation.url` of every answer carries a signature (`exp`, `sig`) for that one span,
-  valid for `LINK_LIFETIME` seconds; the source view accepts it instead of a key.
+  valid for `LINK_LIFETIME` seconds and bound to the document's content hash; the source view
+  accepts it instead of a key, for that version of the document only.
 Keys are compared in constant time and never logged.
 """
 
@@ -21,10 +22,11 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from server.ratelimit import enforce
+from server.ratelimit import enforce, identity_of
 from server.settings import Settings
 
 LINK_LIFETIME = 3600
+CLOCK_SLACK = 60  # seconds a link's expiry may lie beyond LINK_LIFETIME (clocks of several workers)
 bearer = HTTPBearer(
     auto_error=False, description="A search key (ASKREPORT_SEARCH_KEYS) or the admin key (ASKREPORT_ADMIN_KEY)."
 )
@@ -103,6 +105,13 @@ def require_admin(request: Request, credentials: Credentials) -> None:
     )
 
 
+def client_identity(request: Request, credentials: Credentials) -> str:
+    """Who is asking, for per-client quotas: a valid key's fingerprint, else the client's address."""
+    given = credentials.credentials if credentials else None
+    role = role_of(_settings(request), given)
+    return identity_of(request, given if role in (Role.SEARCH, Role.ADMIN) else None)
+
+
 SearchAccess = Depends(require_search)
 AdminAccess = Depends(require_admin)
 
@@ -116,17 +125,57 @@ def _signing_key(settings: Settings) -> bytes:
     return hashlib.sha256(material.encode()).digest()
 
 
-def _signature(settings: Settings, document: str, start: int | None, end: int | None, expires: int) -> str:
-    message = f"{document}\0{start}\0{end}\0{expires}".encode()
+def _signature(
+    settings: Settings, document: str, content_hash: str, start: int | None, end: int | None, expires: int
+) -> str:
+    # the content hash binds the link to this version of the document: a replaced one (or another
+    # document that later takes the same id) does not open with it
+    message = f"{document}\0{content_hash}\0{start}\0{end}\0{expires}".encode()
     return hmac.new(_signing_key(settings), message, hashlib.sha256).hexdigest()[:32]
 
 
-def link_signature(settings: Settings, document: str, start: int, end: int, now: float | None = None) -> str:
+def link_signature(
+    settings: Settings, document: str, content_hash: str, start: int, end: int, now: float | None = None
+) -> str:
     """`&exp=…&sig=…` for a source-view link while search keys are on, else an empty string."""
     if not settings.search_key_list:
         return ""
     expires = int((now if now is not None else time.time()) + LINK_LIFETIME)
-    return f"&exp={expires}&sig={_signature(settings, document, start, end, expires)}"
+    return f"&exp={expires}&sig={_signature(settings, document, content_hash, start, end, expires)}"
+
+
+def _link_refused(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail)
+
+
+def _served_hash(request: Request, document_id: str) -> str | None:
+    """The content hash of the served document with this id; None when there is none."""
+    generation = request.app.state.engine.generation()
+    return next((d.content_hash for d in generation.manifest.documents if d.id == document_id), None)
+
+
+def check_signed_link(
+    request: Request, document_id: str, start: int | None, end: int | None, exp: int, sig: str
+) -> None:
+    """401 unless `sig` signs exactly this span of the served version of the document and `exp` is near."""
+    now = time.time()
+    if exp < now:
+        raise _link_refused("this link has expired: search again to get a fresh one")
+    if exp > now + LINK_LIFETIME + CLOCK_SLACK:
+        raise _link_refused(
+            f"this link's expiry is further ahead than a link lives ({LINK_LIFETIME} s): "
+            "use a link from an answer, or search again to get a fresh one"
+        )
+    content_hash = _served_hash(request, document_id)
+    if content_hash is None:
+        raise _link_refused("this link's document is not in the served index: search again to get a fresh link")
+    expected = _signature(_settings(request), document_id, content_hash, start, end, exp)
+    # bytes on both sides: compare_digest refuses a str with non-ASCII characters (TypeError, a 500)
+    if not hmac.compare_digest(sig.encode(), expected.encode()):
+        raise _link_refused(
+            "this link's signature is not valid for this document and span; if the document was changed "
+            "since the link was made, the link is stale: search again to get a fresh one"
+        )
 
 
 def require_source_access(
@@ -144,9 +193,4 @@ def require_source_access(
         require_search(request, credentials)
         return
     enforce(request, None)
-    if exp < time.time():
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, detail="this link has expired: search again to get a fresh one"
-        )
-    if not hmac.compare_digest(sig, _signature(settings, document_id, start, end, exp)):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="this link's signature is not valid for this span")
+    check_signed_link(request, document_id, start, end, exp, sig)

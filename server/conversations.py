@@ -1,13 +1,23 @@
-"""Conversation turns in SQLite, shared by every server worker, forgotten after a time-to-live."""
+"""Conversation turns in SQLite, shared by every server worker, forgotten after a time-to-live.
+
+The store opens lazily: a directory that cannot be written (read-only, full, missing rights) is
+logged as a warning at start-up, conversation turns then get ConversationStoreUnavailableError
+(503), and everything that needs no stored conversation is served as usual.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 import sqlite3
 import threading
 import time
 import uuid
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
+
+log = logging.getLogger("askreport.conversations")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS turns (
@@ -21,16 +31,31 @@ CREATE TABLE IF NOT EXISTS turns (
 CREATE INDEX IF NOT EXISTS turns_created ON turns(created_at);
 CREATE TABLE IF NOT EXISTS conversations (
     conversation_id TEXT PRIMARY KEY,
-    last_at REAL NOT NULL
+    last_at REAL NOT NULL,
+    client TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS conversations_last ON conversations(last_at);
 """
+CLIENT_INDEX = "CREATE INDEX IF NOT EXISTS conversations_client ON conversations(client, last_at)"
 KEEP_TURNS = 20
 DEFAULT_MAX_CONVERSATIONS = 100_000
+NO_STORE_HINT = "send `history` (earlier questions) instead of a conversation_id"
 
 
-class ConversationLimitError(Exception):
-    """The store already holds as many live conversations as it may."""
+class ConversationError(Exception):
+    """Base class of the conversation store's errors."""
+
+
+class ConversationLimitError(ConversationError):
+    """The store, or this client's share of it, already holds as many live conversations as it may."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ConversationStoreUnavailableError(ConversationError):
+    """The store's file cannot be opened or written (read-only or full disk, missing rights)."""
 
 
 def new_conversation_id() -> str:
@@ -52,10 +77,37 @@ class ConversationStore:
         self.ttl = ttl_seconds
         self.max_conversations = max_conversations
         self._write_lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(SCHEMA)
+        self._ready = False
+        try:
+            self._open()
+        except ConversationStoreUnavailableError as exc:
+            log.warning("%s; serving on: stateless answers work, conversation turns get 503 until it opens", exc)
+
+    def _open(self) -> None:
+        """Create the file and its tables once; retried on every call until it works."""
+        if self._ready:
+            return
+        with self._failures():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as con:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.executescript(SCHEMA)
+                columns = {row[1] for row in con.execute("PRAGMA table_info(conversations)")}
+                if "client" not in columns:  # a store written before conversations were counted per client
+                    con.execute("ALTER TABLE conversations ADD COLUMN client TEXT NOT NULL DEFAULT ''")
+                con.execute(CLIENT_INDEX)
+        self._ready = True
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        """SQLite and file-system failures as ConversationStoreUnavailableError, naming the file."""
+        try:
+            yield
+        except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as exc:
+            raise ConversationStoreUnavailableError(
+                f"the conversation store {self.path} cannot be used ({exc}): {NO_STORE_HINT}, or ask the "
+                "operator to make its directory writable or free disk space"
+            ) from exc
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
@@ -64,35 +116,35 @@ class ConversationStore:
 
     def questions(self, conversation_id: str) -> list[str]:
         """The conversation's earlier questions that are still alive, oldest first."""
+        self._open()
         cutoff = time.time() - self.ttl
-        with closing(self._connect()) as con:
+        with self._failures(), closing(self._connect()) as con:
             rows = con.execute(
                 "SELECT question FROM turns WHERE conversation_id = ? AND created_at >= ? ORDER BY turn",
                 (conversation_id, cutoff),
             ).fetchall()
         return [str(r[0]) for r in rows]
 
-    def append(self, conversation_id: str, question: str, query: str) -> None:
+    def check_room(self, conversation_id: str, client: str = "", per_client: int = 0) -> None:
+        """Raise ConversationLimitError now if a turn of this conversation would be refused (before answering)."""
+        self._open()
+        with self._failures(), closing(self._connect()) as con:
+            self._check_room(con, conversation_id, client, per_client, time.time())
+
+    def append(self, conversation_id: str, question: str, query: str, client: str = "", per_client: int = 0) -> None:
         """Record a turn; drop expired turns and all but the last turns of this conversation.
 
-        Raises ConversationLimitError for a new conversation when `max_conversations` are alive.
+        Raises ConversationLimitError for a new conversation when `max_conversations` are alive, or when
+        `client` already has `per_client` of them (0: no per-client cap).
         """
+        self._open()
         now = time.time()
-        with closing(self._connect()) as con, self._write_lock:
+        with self._failures(), closing(self._connect()) as con, self._write_lock:
             con.execute("BEGIN IMMEDIATE")
             try:
                 self._forget_expired(con, now - self.ttl)
-                known = con.execute(
-                    "SELECT 1 FROM conversations WHERE conversation_id = ?", (conversation_id,)
-                ).fetchone()
-                if known is None:
-                    (alive,) = con.execute("SELECT count(*) FROM conversations").fetchone()
-                    if alive >= self.max_conversations:
-                        raise ConversationLimitError(
-                            f"the server already holds its maximum of {self.max_conversations} conversations: "
-                            "send `history` (earlier questions) instead of a conversation_id, or retry later"
-                        )
-                con.execute("INSERT OR REPLACE INTO conversations VALUES (?, ?)", (conversation_id, now))
+                self._check_room(con, conversation_id, client, per_client, now)  # again: others may have come
+                con.execute("INSERT OR REPLACE INTO conversations VALUES (?, ?, ?)", (conversation_id, now, client))
                 (last,) = con.execute(
                     "SELECT coalesce(max(turn), 0) FROM turns WHERE conversation_id = ?", (conversation_id,)
                 ).fetchone()
@@ -108,10 +160,49 @@ class ConversationStore:
                 raise
             con.execute("COMMIT")
 
+    def _check_room(
+        self, con: sqlite3.Connection, conversation_id: str, client: str, per_client: int, now: float
+    ) -> None:
+        cutoff = now - self.ttl
+        known = con.execute(
+            "SELECT 1 FROM conversations WHERE conversation_id = ? AND last_at >= ?", (conversation_id, cutoff)
+        ).fetchone()
+        if known is not None:  # an existing conversation may always go on
+            return
+        alive, oldest = con.execute(
+            "SELECT count(*), min(last_at) FROM conversations WHERE last_at >= ?", (cutoff,)
+        ).fetchone()
+        if alive >= self.max_conversations:
+            wait = self._seconds_until_expiry(oldest, now)
+            raise ConversationLimitError(
+                f"the server already holds its maximum of {self.max_conversations} conversations: "
+                f"{NO_STORE_HINT}, or retry in {wait} s (when the oldest one expires)",
+                wait,
+            )
+        if per_client <= 0:
+            return
+        mine, my_oldest = con.execute(
+            "SELECT count(*), min(last_at) FROM conversations WHERE client = ? AND last_at >= ?", (client, cutoff)
+        ).fetchone()
+        if mine >= per_client:
+            wait = self._seconds_until_expiry(my_oldest, now)
+            raise ConversationLimitError(
+                f"this key (or address) already has its maximum of {per_client} live conversations "
+                f"(ASKREPORT_MAX_CONVERSATIONS_PER_CLIENT): continue one of them with its conversation_id, "
+                f"{NO_STORE_HINT}, or retry in {wait} s (when your oldest one expires)",
+                wait,
+            )
+
+    def _seconds_until_expiry(self, last_at: float | None, now: float) -> int:
+        if last_at is None:
+            return 1
+        return max(1, math.ceil(last_at + self.ttl - now))
+
     def count(self) -> int:
         """Conversations still alive."""
+        self._open()
         cutoff = time.time() - self.ttl
-        with closing(self._connect()) as con:
+        with self._failures(), closing(self._connect()) as con:
             (alive,) = con.execute("SELECT count(*) FROM conversations WHERE last_at >= ?", (cutoff,)).fetchone()
         return int(alive)
 

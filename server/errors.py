@@ -18,8 +18,10 @@ from indexer import (
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
+    IndexWriteError,
 )
-from server.schemas import ErrorOut, FieldErrorOut, ValidationErrorOut
+from server.conversations import ConversationLimitError, ConversationStoreUnavailableError
+from server.schemas import MAX_K, ErrorOut, FieldErrorOut, ValidationErrorOut
 
 STATUS_BY_ERROR: dict[type[AskreportError], int] = {
     DocumentNotFoundError: 404,
@@ -27,6 +29,7 @@ STATUS_BY_ERROR: dict[type[AskreportError], int] = {
     IndexNotFoundError: 503,
     IndexCorruptError: 503,
     IndexMismatchError: 503,
+    IndexWriteError: 503,  # the server's own disk: a full or read-only index directory
 }
 
 
@@ -43,7 +46,22 @@ async def askreport_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
 
 
+async def conversation_limit(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, ConversationLimitError):  # registered for ConversationLimitError only
+        raise exc
+    return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
+
+
+async def conversation_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, ConversationStoreUnavailableError):
+        raise exc
+    return JSONResponse({"detail": str(exc)}, status_code=503)
+
+
 NOT_JSON = 'the request body is not valid JSON{reason}: send an object such as {{"question": "...", "k": 5}}'
+K_RANGE = f"an integer from 1 to {MAX_K}"
+# what a number too long to parse should have been, by field (k is the only integer of a JSON body)
+NUMBER_BOUNDS = {"k": K_RANGE, "start": "an offset into the document", "end": "an offset into the document"}
 
 
 def _describe(error: Mapping[str, Any]) -> str:
@@ -51,6 +69,8 @@ def _describe(error: Mapping[str, Any]) -> str:
         return NOT_JSON.format(reason="")
     loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
     where = ".".join(loc) or "request body"
+    if error.get("type") == "int_parsing_size":
+        return f"{where}: the number has too many digits: send {NUMBER_BOUNDS.get(where, 'a shorter integer')}"
     msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     return f"{where}: {msg}"
 
@@ -72,18 +92,27 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def http_error(request: Request, exc: Exception) -> Response:
     """FastAPI's answer, except for a body `json.loads` cannot even decode: that is invalid JSON too (422).
 
-    FastAPI answers a body that is not UTF-8 or nested too deeply with a bare 400 "There was an error
+    FastAPI answers a body that is not UTF-8, nested too deeply or holding a number of thousands of digits
+    with a bare 400 "There was an error
     parsing the body", which neither the schema documents nor says what to change.
     """
     if not isinstance(exc, StarletteHTTPException):  # registered for HTTPException only
         raise exc
     cause = exc.__cause__
-    if exc.status_code != 400 or not isinstance(cause, UnicodeDecodeError | RecursionError):
+    if exc.status_code != 400 or not isinstance(cause, ValueError | RecursionError):
         return await http_exception_handler(request, exc)
-    reason = " (it is not UTF-8 text)" if isinstance(cause, UnicodeDecodeError) else " (it is nested too deeply)"
-    body = ValidationErrorOut(
-        detail=NOT_JSON.format(reason=reason), errors=[FieldErrorOut(field="", message="JSON decode error")]
-    )
+    if not isinstance(cause, UnicodeDecodeError | RecursionError) and "integer string conversion" not in str(cause):
+        return await http_exception_handler(request, exc)
+    if isinstance(cause, UnicodeDecodeError | RecursionError):
+        reason = " (it is not UTF-8 text)" if isinstance(cause, UnicodeDecodeError) else " (it is nested too deeply)"
+        body = ValidationErrorOut(
+            detail=NOT_JSON.format(reason=reason), errors=[FieldErrorOut(field="", message="JSON decode error")]
+        )
+    else:  # json.loads refuses integers of over 4,300 digits (sys.get_int_max_str_digits) with a ValueError
+        body = ValidationErrorOut(
+            detail=f"a number in the request body has too many digits to read: k must be {K_RANGE}",
+            errors=[FieldErrorOut(field="k", message="number has too many digits")],
+        )
     return JSONResponse(body.model_dump(), status_code=422)
 
 
@@ -126,5 +155,7 @@ def error_responses(*statuses: int, described: Mapping[int, str] | None = None) 
 
 def register(app: FastAPI) -> None:
     app.add_exception_handler(AskreportError, askreport_error)
+    app.add_exception_handler(ConversationLimitError, conversation_limit)
+    app.add_exception_handler(ConversationStoreUnavailableError, conversation_store_unavailable)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -2,14 +2,15 @@
 
 Every request gets an id (the caller's `X-Request-ID` when it is a short token, else a new
 one), echoed in the response's `X-Request-ID` header and written on its log line. Log lines
-are JSON objects; they never contain headers (so no keys) nor query strings (so no questions).
-`GET /metrics` serves request counts and latencies by route and status, the batch sizes of the
-model calls, the served index generation and the outcomes and durations of server-side builds.
+are JSON objects; they never contain headers (so no keys) nor query strings (so no questions),
+and a stalled stderr never blocks the server (see server.logs). `GET /metrics` serves request counts
+and latencies by route and status (made-up methods and unmatched paths each share one label),
+the batch sizes of the model calls, the served index generation and the outcomes and durations
+of server-side builds.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -23,9 +24,15 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from server.limits import ASGIApp, Message, Receive, Scope, Send
+from server.logs import JsonFormatter as JsonFormatter
+from server.logs import configure_logging as configure_logging
+from server.logs import dropped_log_records
+from server.logs import stop_logging as stop_logging
 
 log = logging.getLogger("askreport.requests")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# methods a client may send that get their own label; anything else is counted as "other"
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -72,6 +79,11 @@ class _StateCollector(Collector):
         self._state = app_state
 
     def collect(self) -> Iterator[Any]:
+        yield CounterMetricFamily(
+            "askreport_log_records_dropped",
+            "Log records dropped because stderr was not read fast enough (the log queue was full).",
+            dropped_log_records(),
+        )
         engine = getattr(self._state, "engine", None)
         if engine is None:
             return
@@ -134,13 +146,14 @@ class RequestContext:
         finally:
             seconds = time.perf_counter() - started
             route = _route_of(scope)
-            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
-            self.metrics.latency.labels(route, scope["method"]).observe(seconds)
+            method = method_label(scope["method"])
+            self.metrics.requests.labels(route, method, str(status)).inc()
+            self.metrics.latency.labels(route, method).observe(seconds)
             log.info(
                 "request",
                 extra={
                     "request_id": request_id,
-                    "method": scope["method"],
+                    "method": method,
                     "route": route,
                     "status": status,
                     "ms": round(seconds * 1000, 2),
@@ -157,46 +170,16 @@ def _incoming_id(scope: Scope) -> str | None:
     return None
 
 
+def method_label(method: str) -> str:
+    """The method as a metric label: made-up methods are one label, so clients cannot grow /metrics."""
+    return method if method in KNOWN_METHODS else "other"
+
+
 def _route_of(scope: Scope) -> str:
     """The matched route's template (`/api/documents/{document_id}`), never the raw path."""
     route = scope.get("route")
     path = getattr(route, "path", None)
     return str(path) if path else "unmatched"
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message and any structured fields."""
-
-    _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "color_message"}
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update({k: v for k, v in vars(record).items() if k not in self._STANDARD})
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
-
-
-def configure_logging(level: str) -> None:
-    """JSON lines on stderr for askreport's and uvicorn's loggers (uvicorn's access log is replaced)."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.handlers = [handler]
-    root.setLevel(logging.WARNING)  # libraries: warnings and errors only
-    for name in ("askreport", "server", "indexer", "uvicorn", "uvicorn.error", "bm25s"):
-        logger = logging.getLogger(name)
-        logger.handlers = []  # some libraries bring their own plain-text handler
-        logger.propagate = True
-        if name != "bm25s":
-            logger.setLevel(level.upper())
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    logging.getLogger("uvicorn.access").disabled = True
 
 
 router = APIRouter()

@@ -94,6 +94,19 @@ def test_bad_search_params_get_422(client: TestClient, params: dict[str, object]
     assert fragment in r.json()["detail"]
 
 
+@pytest.mark.parametrize("digits", [4301, 5000, 20_000])
+def test_a_k_of_thousands_of_digits_gets_422_naming_k_and_its_bounds(client: TestClient, digits: int) -> None:
+    big = "9" * digits
+    body = client.post(
+        "/api/ask", content=f'{{"question": "remittances", "k": {big}}}', headers={"content-type": "application/json"}
+    )
+    query = client.get("/api/search", params={"q": "remittances", "k": big})
+    for r in (body, query):
+        assert r.status_code == 422, r.text
+        assert "k" in [e["field"] for e in r.json()["errors"]]
+        assert "an integer from 1 to 50" in r.json()["detail"]
+
+
 def test_documents_list_is_path_free(client: TestClient) -> None:
     body = client.get("/api/documents").json()
     (doc,) = body["documents"]

@@ -101,13 +101,66 @@ def test_answers_carry_signed_source_links_that_open_without_a_key(keyed: TestCl
     assert keyed.get(other_doc).status_code == 401
 
 
+REPORT_ID = "mieux-asia-labour-migration-and-thb"
+
+
+def _served_hash(client: TestClient, document: str) -> str:
+    documents = client.get("/api/documents", headers=bearer(SEARCH_KEY)).json()["documents"]
+    return str(next(d["content_hash"] for d in documents if d["id"] == document))
+
+
 def test_expired_links_are_refused(keyed: TestClient) -> None:
     settings = keyed.app.state.settings  # type: ignore[attr-defined]
-    signature = link_signature(
-        settings, "mieux-asia-labour-migration-and-thb", 0, 10, now=time.time() - LINK_LIFETIME - 5
-    )
-    r = keyed.get(f"/documents/mieux-asia-labour-migration-and-thb?start=0&end=10{signature}")
+    content_hash = _served_hash(keyed, REPORT_ID)
+    signature = link_signature(settings, REPORT_ID, content_hash, 0, 10, now=time.time() - LINK_LIFETIME - 5)
+    r = keyed.get(f"/documents/{REPORT_ID}?start=0&end=10{signature}")
     assert r.status_code == 401 and "expired" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("sig", ["%C3%A9", "%E2%82%AC" * 10, "%00", "%FF"])
+def test_a_non_ascii_signature_is_refused_not_a_500(keyed: TestClient, sig: str) -> None:
+    r = keyed.get(f"/documents/x?exp={int(time.time()) + 60}&sig={sig}")
+    assert r.status_code == 401 and r.json()["detail"]
+    r = keyed.get(f"/documents/{REPORT_ID}?start=0&end=10&exp={int(time.time()) + 60}&sig={sig}")
+    assert r.status_code == 401 and "signature is not valid" in r.json()["detail"]
+
+
+def test_a_link_expiring_years_ahead_is_refused(keyed: TestClient) -> None:
+    r = keyed.get("/documents/x?exp=99999999999&sig=%C3%A9")
+    assert r.status_code == 401 and "further ahead than a link lives" in r.json()["detail"]
+    settings = keyed.app.state.settings  # type: ignore[attr-defined]
+    content_hash = _served_hash(keyed, REPORT_ID)
+    far = link_signature(settings, REPORT_ID, content_hash, 0, 10, now=time.time() + 10 * 365 * 24 * 3600)
+    r = keyed.get(f"/documents/{REPORT_ID}?start=0&end=10{far}")  # a valid signature, but a lifetime of years
+    assert r.status_code == 401 and "further ahead" in r.json()["detail"]
+    r = keyed.get(f"/documents/{REPORT_ID}?start=0&end=10&exp={'9' * 5000}&sig=abc")
+    assert r.status_code == 422 and "exp" in r.json()["detail"]
+
+
+def test_a_link_stops_working_when_its_document_is_replaced(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    from indexer import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "policy.md").write_text("# Policy\n\nRemittances are sent home every month by migrant workers.\n")
+    build_index(corpus, tmp_path / "index", embedder)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", search_keys=SEARCH_KEY)
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        hit = client.get("/api/search", params={"q": "remittances"}, headers=bearer(SEARCH_KEY)).json()["passages"][0]
+        url = hit["citation"]["url"]
+        assert client.get(url).status_code == 200
+        # the same file name (so the same id) with other text, of the same length so the span still fits
+        old = (corpus / "policy.md").read_text()
+        (corpus / "policy.md").write_text(old.replace("Remittances", "Xemittances"))
+        build_index(corpus, tmp_path / "index", embedder)
+        client.app.state.engine.refresh()  # type: ignore[attr-defined]
+        assert client.get("/api/documents/policy", headers=bearer(SEARCH_KEY)).status_code == 200
+        r = client.get(url)
+        assert r.status_code == 401 and "stale" in r.json()["detail"] and "search again" in r.json()["detail"]
+        fresh = client.get("/api/search", params={"q": "remittances"}, headers=bearer(SEARCH_KEY)).json()
+        assert client.get(fresh["passages"][0]["citation"]["url"]).status_code == 200
 
 
 def test_links_are_unsigned_without_search_keys(client: TestClient) -> None:

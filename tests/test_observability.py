@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from indexer import SentenceTransformerEmbedder
 from server.app import create_app
+from server.logs import DroppingQueueHandler
 from server.observability import JsonFormatter
 from server.settings import Settings
 from tests.conftest import CORPUS, free_port
@@ -124,3 +127,72 @@ def test_served_requests_log_json_lines_without_keys_or_questions(report_index: 
     assert request["route"] == "/api/search" and request["status"] == 200 and request["ms"] > 0
     assert "k3y-never-logged" not in output and "secret question" not in output
     assert not [line for line in output.splitlines() if line.strip() and not line.startswith("{")], "only JSON lines"
+
+
+def _label_values(text: str, label: str) -> set[str]:
+    return set(re.findall(rf'{label}="([^"]*)"', text))
+
+
+def test_made_up_methods_and_paths_do_not_grow_the_metrics(client: TestClient) -> None:
+    client.get("/api/health")
+    before = len(client.get("/metrics").content)
+    for i in range(2000):
+        client.request(f"M{i}X", "/api/health")
+        client.request("GET", f"/no/such/path/{i}")
+    text = client.get("/metrics").text
+    assert _label_values(text, "method") <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+    assert _metric(text, "askreport_requests_total", route="/api/health", method="other", status="405") >= 2000
+    assert "M7X" not in text and "/no/such/path" not in text
+    assert _metric(text, "askreport_requests_total", route="unmatched", method="GET", status="404") >= 2000
+    assert len(text.encode()) < before + 20_000, "4,000 odd requests added at most a few series"
+
+
+def test_a_stalled_log_pipe_does_not_stop_the_server(report_index: Path) -> None:
+    """stdout/stderr are a pipe this test never reads: once it is full, log lines are dropped, not waited on."""
+    port = free_port()
+    command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--index", str(report_index)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        with httpx.Client(base_url=base, timeout=5) as http:
+            for i in range(1500):  # ~250 bytes of log each: several times what a 64 KB pipe holds
+                try:
+                    assert http.get("/api/health").status_code == 200
+                except httpx.TimeoutException:
+                    pytest.fail(f"request {i} got no answer within 5 s: the server waits on its log pipe")
+            started = time.monotonic()
+            assert http.get("/api/health").status_code == 200
+            assert time.monotonic() - started < 2
+            assert "askreport_log_records_dropped_total" in http.get("/metrics").text
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_full_log_queue_drops_and_counts_instead_of_waiting() -> None:
+    records: queue.Queue[logging.LogRecord] = queue.Queue(2)
+    handler = DroppingQueueHandler(records)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("askreport.test-dropping")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        started = time.monotonic()
+        for i in range(5):
+            logger.warning("line %d", i)
+        assert time.monotonic() - started < 1
+    finally:
+        logger.removeHandler(handler)
+    assert handler.dropped == 3 and records.qsize() == 2
+    assert json.loads(records.get_nowait().getMessage())["message"] == "line 0"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from indexer import SearchMode
 from server.cli.common import IndexOpt, app, check_model, fail, library_errors, load_embedder, settings_with
+from server.settings import Settings
 
 
 @app.command()
@@ -99,7 +100,8 @@ def serve(
 
     from indexer import limit_threads
     from server.app import create_app
-    from server.observability import configure_logging
+    from server.connections import raise_descriptor_limit
+    from server.observability import configure_logging, stop_logging
 
     settings = settings_with(host=host, port=port, index_dir=index, workers=workers)
     limit_threads(settings.threads_per_worker())
@@ -109,26 +111,31 @@ def serve(
         os.environ.update({f"ASKREPORT_{k.upper()}": str(v) for k, v in overrides.items() if v is not None})
         with library_errors():
             check_model(settings)  # fail here, with a message, rather than in every worker
-        uvicorn.run(
-            "server.app:create_worker_app",
-            factory=True,
-            workers=settings.workers,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,  # each worker logs JSON lines (server.observability)
-            proxy_headers=True,
-            forwarded_allow_ips=settings.forwarded_allow_ips,
-        )
+        _, descriptors = raise_descriptor_limit()  # the workers inherit it
+        options = _uvicorn_options(settings, descriptors)
+        uvicorn.run("server.app:create_worker_app", factory=True, workers=settings.workers, **options)
         return
     with library_errors():
         embedder = load_embedder(settings)  # a bad model fails here, with a message, not in uvicorn
     app = create_app(settings, embedder=embedder)
     configure_logging(settings.log_level)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
+    _, descriptors = raise_descriptor_limit()
+    try:
+        uvicorn.run(app, **_uvicorn_options(settings, descriptors))
+    finally:
+        stop_logging()
+
+
+def _uvicorn_options(settings: Settings, descriptors: int) -> dict[str, Any]:
+    from server.connections import guarded_protocol
+
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,  # JSON lines (server.observability), in each worker too
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        # slow headers are cut off, connections beyond the descriptors closed at once (slowloris)
+        "http": guarded_protocol(settings.header_timeout, descriptors),
+        "limit_concurrency": settings.limit_concurrency or None,  # beyond it: 503, not an ever longer queue
+    }

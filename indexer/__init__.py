@@ -51,6 +51,7 @@ from indexer.index import IndexGeneration, open_current, open_generation
 from indexer.loaders import CorpusLoad, corpus_files, load_corpus, load_document
 from indexer.manifest import Manifest, read_manifest
 from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile, Span
+from indexer.sandbox import DEFAULT_PARSE_MEMORY_MB, DEFAULT_PARSE_TIMEOUT_S, ParseBudget
 from indexer.search import DEFAULT_FOUND_THRESHOLD, Fusion, Retrieval, SearchMode, retrieve, search
 from indexer.threads import limit_threads
 from indexer.vectors import FLAT_MAX_VECTORS, VectorIndex, VectorIndexKind, VectorIndexSpec, choose_index
@@ -91,6 +92,9 @@ __all__ = [
     "IndexNotFoundError",
     "IndexWriteError",
     "Manifest",
+    "ParseBudget",
+    "DEFAULT_PARSE_MEMORY_MB",
+    "DEFAULT_PARSE_TIMEOUT_S",
     "ModelLoadError",
     "Retrieval",
     "SearchMode",

@@ -32,6 +32,7 @@ from indexer.generations import (
 from indexer.index import IndexGeneration, open_current
 from indexer.loaders import DEFAULT_MAX_FILE_BYTES, load_corpus
 from indexer.models import Chunk, Document, SkippedFile
+from indexer.sandbox import ParseBudget
 from indexer.vectors import GRAPH_FILE, VectorIndexKind, VectorIndexSpec, choose_index, index_kind
 from indexer.writer import chunk_hash, write_generation
 
@@ -77,6 +78,7 @@ def build_index(
     *,
     full: bool = False,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    parse_budget: ParseBudget | None = None,
     vector_index: VectorIndexKind | str = VectorIndexKind.AUTO,
 ) -> BuildSummary:
     """Load, chunk and embed the corpus into a new generation, then publish it.
@@ -95,7 +97,7 @@ def build_index(
     chunker = chunker or ChunkerSettings(max_tokens=embedder.max_tokens)
     with build_lock(index_root):
         remove_orphans(index_root)
-        loaded = load_corpus(corpus_dir, max_file_bytes)
+        loaded = load_corpus(corpus_dir, max_file_bytes, parse_budget)
         if not loaded.documents:
             raise EmptyCorpusError(_empty_message(corpus_dir, loaded.skipped))
         previous, full_reason = _previous(index_root, embedder, chunker, full)

@@ -1,22 +1,36 @@
-"""Read a corpus directory into documents; files that cannot be read are skipped with a reason."""
+"""Read a corpus directory into documents; files that cannot be read are skipped with a reason.
+
+Every file is opened once, without trusting what the listing saw: the opened descriptor must be a
+regular file inside the corpus (a symbolic link swapped after listing cannot lead out of it), and at
+most the size limit plus one byte is read. `load_corpus` parses in a child process under a time and
+memory budget (`indexer.sandbox`); nothing a single file does stops the build.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from indexer.errors import CorpusNotFoundError, UnreadableFileError
+from indexer.ids import document_id, unique_ids
 from indexer.models import Document, SkippedFile
-from indexer.readers import READERS
+from indexer.readers import READERS, Read, failure_reason, read_file
+from indexer.sandbox import ParseBudget, ParserProcess, shared_parser
+
+__all__ = ["CorpusLoad", "corpus_files", "document_id", "load_corpus", "load_document"]
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+_READ_STEP = 1024 * 1024
+_OUTSIDE = "it leads outside the corpus (a symbolic link to another place): copy the file into the corpus instead"
 
 
 @dataclass(frozen=True)
@@ -27,34 +41,30 @@ class CorpusLoad:
     skipped: tuple[SkippedFile, ...]
 
 
-def document_id(relative: Path) -> str:
-    """A stable, URL-safe id from a path inside the corpus (`reports/A b.txt` -> `reports-a-b`)."""
-    slug = _NON_ALNUM.sub("-", relative.with_suffix("").as_posix().lower()).strip("-")
-    return slug or "document"
-
-
 def _readable_name(relative: Path) -> str:
     words = re.sub(r"[-_]+", " ", relative.stem).strip() or relative.name.strip()
     return words[:1].upper() + words[1:]
 
 
 def load_document(
-    path: Path, corpus_dir: Path, doc_id: str | None = None, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    path: Path,
+    corpus_dir: Path,
+    doc_id: str | None = None,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    parser: ParserProcess | None = None,
 ) -> Document:
-    """Load one file as a document. Raises UnreadableFileError with the reason."""
+    """Load one file as a document, parsed by `parser` (or in this process, without a budget).
+
+    Raises:
+        UnreadableFileError: the file cannot be indexed; the message says why.
+    """
     relative = path.relative_to(corpus_dir)
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
         supported = ", ".join(SUPPORTED_SUFFIXES)
         raise UnreadableFileError(f"unsupported file type '{path.suffix or '(none)'}' (supported: {supported})")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise UnreadableFileError(
-            f"the file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit "
-            "(raise ASKREPORT_MAX_FILE_MB to index it)"
-        )
-    data = path.read_bytes()
-    read = reader(data)
+    data = read_bytes(path, corpus_dir, max_bytes)
+    read: Read = parser.read(suffix, data) if parser is not None else read_file(suffix, data)
     if not read.structure.text.strip():
         raise UnreadableFileError("no text left after removing markup")
     return Document(
@@ -68,11 +78,83 @@ def load_document(
     )
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every regular, non-hidden file under the corpus directory, in a stable order.
+def read_bytes(path: Path, corpus_dir: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file inside the corpus, at most `max_bytes` of them.
 
-    Symbolic links are not followed out of the corpus: a link whose target lies
-    outside the corpus directory is left out.
+    Raises:
+        UnreadableFileError: not a regular file, outside the corpus, over the limit or unreadable.
+    """
+    root = corpus_dir.resolve()
+    _check_kind(os.stat(path).st_mode)  # never open a FIFO or a device, even without blocking
+    if not Path(os.path.realpath(path)).is_relative_to(root):  # what the descriptor check confirms below
+        raise UnreadableFileError(_OUTSIDE)
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        _check_kind(info.st_mode)  # the entry may have been swapped since the line above
+        _check_inside(fd, path, root)
+        _check_size(info.st_size, max_bytes)
+        os.set_blocking(fd, True)
+        data = _read_at_most(fd, max_bytes + 1)
+    finally:
+        os.close(fd)
+    _check_size(len(data), max_bytes)
+    return data
+
+
+def _check_kind(mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    raise UnreadableFileError(f"{kind}, not a document: only regular files are indexed; move it out of the corpus")
+
+
+def _check_inside(fd: int, path: Path, root: Path) -> None:
+    """The opened file, wherever links led, must lie inside the corpus."""
+    try:
+        real = Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:  # no /proc: compare the descriptor with what the path resolves to now
+        real = path.resolve()
+        if not os.path.samestat(os.fstat(fd), os.stat(real)):
+            raise UnreadableFileError("the file changed while it was opened; build again") from None
+    if not real.is_relative_to(root):
+        raise UnreadableFileError(_OUTSIDE)
+
+
+def _check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise UnreadableFileError(
+            f"the file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit "
+            "(raise ASKREPORT_MAX_FILE_MB to index it)"
+        )
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    parts: list[bytes] = []
+    left = limit
+    while left > 0:
+        part = os.read(fd, min(left, _READ_STEP))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Every non-hidden file under the corpus directory, in a stable order.
+
+    Directories that vanish during the scan are passed over. Symbolic links are not followed out of
+    the corpus: a link whose target lies outside it, or that leads nowhere, is left out. Named pipes,
+    devices and sockets are listed (loading skips them with a reason).
     """
     if not corpus_dir.is_dir():
         raise CorpusNotFoundError(
@@ -80,41 +162,53 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
             "or point ASKREPORT_CORPUS_DIR / --corpus at your documents"
         )
     root = corpus_dir.resolve()
-    files = [
-        p
-        for p in corpus_dir.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
-        and p.resolve().is_relative_to(root)
-    ]
+    files: list[Path] = []
+    for top, dirs, names in os.walk(corpus_dir, onerror=_vanished):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            path = Path(top, name)
+            if not name.startswith(".") and _listable(path, root):
+                files.append(path)
     return sorted(files)
 
 
-def _unique_ids(files: list[Path], corpus_dir: Path) -> dict[Path, str]:
-    ids: dict[Path, str] = {}
-    seen: set[str] = set()
-    for path in files:
-        base = document_id(path.relative_to(corpus_dir))
-        candidate = base if base not in seen else f"{base}-{path.suffix.lstrip('.').lower()}"
-        n = 2
-        while candidate in seen:
-            candidate, n = f"{base}-{n}", n + 1
-        seen.add(candidate)
-        ids[path] = candidate
-    return ids
+def _vanished(exc: OSError) -> None:
+    log.info("passed over %s during the corpus scan: %s", exc.filename, exc.strerror)
 
 
-def load_corpus(corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> CorpusLoad:
-    """Load every supported file; unreadable ones are skipped with a warning naming the reason."""
+def _listable(path: Path, root: Path) -> bool:
+    try:
+        mode = os.stat(path).st_mode  # follows links: a link to a directory is not a file
+        return not stat.S_ISDIR(mode) and path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # vanished, a dangling or looping link
+        return False
+
+
+def load_corpus(
+    corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES, budget: ParseBudget | None = None
+) -> CorpusLoad:
+    """Load every supported file, each parsed under `budget`; the others are skipped with the reason."""
     files = corpus_files(corpus_dir)
-    ids = _unique_ids(files, corpus_dir)
+    relatives = {path: PurePath(path.relative_to(corpus_dir)) for path in files}
+    ids = unique_ids(relatives.values())
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
-    for path in files:
-        name = path.relative_to(corpus_dir).as_posix()
-        try:
-            documents.append(load_document(path, corpus_dir, ids[path], max_bytes))
-        except (UnreadableFileError, OSError) as exc:
-            skipped.append(SkippedFile(name, str(exc)))
-            log.info("skipped %s: %s", name, exc)
+    with shared_parser(budget) as parser:
+        for path in files:
+            name = relatives[path].as_posix()
+            try:
+                documents.append(load_document(path, corpus_dir, ids[relatives[path]], max_bytes, parser))
+            except Exception as exc:  # whatever one file does, the others are still indexed
+                skipped.append(SkippedFile(name, _reason(exc)))
+                log.info("skipped %r: %s", name, skipped[-1].reason, exc_info=not isinstance(exc, UnreadableFileError))
     return CorpusLoad(tuple(documents), tuple(skipped))
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnreadableFileError):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return "it was removed while the corpus was read"
+    if isinstance(exc, OSError):
+        return f"it cannot be read ({exc.strerror or exc}): check its permissions"
+    return failure_reason(exc)

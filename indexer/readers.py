@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+from indexer.archives import check_zip
+from indexer.decoding import decode_text
 from indexer.errors import UnreadableFileError
 from indexer.models import BlockKind
 from indexer.structure import Item, Structure, from_items, parse, parse_pages
@@ -24,26 +26,6 @@ class Read:
 
     structure: Structure
     title: str | None
-
-
-def decode_text(data: bytes) -> str:
-    """Decode a text file's bytes, refusing empty, binary and non-UTF-8 content."""
-    if not data.strip():
-        raise UnreadableFileError("the file is empty; add text or remove it")
-    if b"\x00" in data:
-        raise UnreadableFileError("not a text file (it contains NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFileError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
-        ) from exc
-    if not text.strip():
-        raise UnreadableFileError("the file is empty; add text or remove it")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > 0.05 * len(text):
-        raise UnreadableFileError("not a text file (too many control characters)")
-    return text
 
 
 def read_plain(data: bytes) -> Read:
@@ -228,6 +210,8 @@ def _page_text(page: Any) -> str:
     """Text of a page; layout mode keeps the vertical gaps that separate paragraphs."""
     try:
         return str(page.extract_text(extraction_mode="layout") or "")
+    except RecursionError:  # a page that refers to itself: plain mode would loop as well
+        raise
     except Exception:  # layout mode fails on some fonts; plain mode still gets the words
         return str(page.extract_text() or "")
 
@@ -268,6 +252,7 @@ def read_docx(data: bytes) -> Read:
     import docx
     from docx.table import Table
 
+    check_zip(data, "DOCX")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip, XML and key errors for broken files
@@ -297,3 +282,28 @@ READERS: dict[str, Callable[[bytes], Read]] = {
     ".pdf": read_pdf,
     ".docx": read_docx,
 }
+
+
+def read_file(suffix: str, data: bytes) -> Read:
+    """Read a file's bytes with the reader for its suffix; any failure becomes UnreadableFileError.
+
+    Raises:
+        UnreadableFileError: no reader for the suffix, or the file cannot be read (the reason says why).
+    """
+    reader = READERS.get(suffix.lower())
+    if reader is None:
+        supported = ", ".join(sorted(READERS))
+        raise UnreadableFileError(f"unsupported file type '{suffix or '(none)'}' (supported: {supported})")
+    try:
+        return reader(data)
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # a reader's library failing on a hostile file must not stop the build
+        raise UnreadableFileError(failure_reason(exc)) from exc
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why reading failed, for an exception no reader expected (RecursionError on a looping PDF...)."""
+    detail = str(exc).strip()
+    described = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return f"reading it failed ({described[:300]}): the file is corrupt or built to break readers; re-save it"

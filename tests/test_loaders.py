@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -47,9 +48,10 @@ def test_ids_are_unique_and_url_safe(tmp_path: Path) -> None:
     (tmp_path / "Report A.txt").write_text("one", encoding="utf-8")
     (tmp_path / "report-a.md").write_text("two", encoding="utf-8")
     (tmp_path / "sub" / "x.txt").write_text("three", encoding="utf-8")
-    ids = sorted(d.id for d in load_corpus(tmp_path).documents)
-    assert ids == ["report-a", "report-a-md", "sub-x"]
-    assert document_id(Path("../../etc/passwd")) == "etc-passwd"
+    ids = {d.source: d.id for d in load_corpus(tmp_path).documents}
+    assert ids["report-a.md"] == "report-a" and ids["sub/x.txt"] == "sub-x"
+    assert ids["Report A.txt"] == document_id(Path("Report A.txt")) and ids["Report A.txt"].startswith("report-a_")
+    assert re.fullmatch(r"etc-passwd_[0-9a-f]{8}", document_id(Path("../../etc/passwd")))
 
 
 def test_decode_text_accepts_utf8_with_bom() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,28 +24,33 @@ from server.settings import Settings
 if TYPE_CHECKING:
     from indexer import BuildSummary, Embedder
 
+log = logging.getLogger(__name__)
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` with control and format characters (newlines, ESC, bidi overrides) escaped for a terminal."""
+    return "".join(
+        _ESCAPES.get(ch) or (f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch)
+        for ch in text
+    )
+
 
 def _build(settings: Settings, embedder: Embedder, full: bool) -> BuildSummary:
-    from indexer import build_index
+    from server.build_process import build_with_settings
 
     update, close = progress_bar("embedding")
     try:
-        return build_index(
-            settings.corpus_dir,
-            settings.index_dir,
-            embedder,
-            progress=update,
-            full=full,
-            max_file_bytes=settings.max_file_bytes,
-            vector_index=settings.vector_index,
-        )
+        return build_with_settings(settings, embedder, full, update)
     finally:
         close()
 
 
 def _report(summary: BuildSummary) -> None:
     for skipped in summary.skipped:
-        typer.secho(f"warning: skipped {skipped.path}: {skipped.reason}", err=True, fg=typer.colors.YELLOW)
+        typer.secho(
+            f"warning: skipped {printable(skipped.path)}: {printable(skipped.reason)}", err=True, fg=typer.colors.YELLOW
+        )
     if summary.full_reason:
         typer.echo(f"full build: {summary.full_reason}")
     typer.echo(
@@ -77,7 +84,7 @@ def watch(
     """Build now, then rebuild (incrementally) whenever files under the corpus change. Ctrl+C stops."""
     from watchfiles import watch as watch_files
 
-    from indexer import AskreportError, corpus_files
+    from indexer import corpus_files
 
     settings = settings_with(corpus_dir=corpus, index_dir=index)
     with library_errors():
@@ -101,10 +108,7 @@ def watch(
             continue
         seen = state
         typer.echo(f"change under {settings.corpus_dir}: rebuilding")
-        try:
-            _build_and_report(settings, embedder)
-        except AskreportError as exc:  # keep watching: the next change may fix it
-            typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        _build_and_report(settings, embedder)
 
 
 def _corpus_state(corpus: Path) -> list[tuple[str, int, int]]:
@@ -126,7 +130,21 @@ def _corpus_state(corpus: Path) -> list[tuple[str, int, int]]:
 
 
 def _build_and_report(settings: Settings, embedder: Embedder) -> None:
-    _report(_build(settings, embedder, full=False))
+    """Build and print the summary; a failed build is reported and watching goes on (the next change
+    may fix it), whatever the failure: a full disk, a corpus being moved, a bug."""
+    from indexer import AskreportError
+
+    try:
+        _report(_build(settings, embedder, full=False))
+    except AskreportError as exc:
+        typer.secho(f"error: {exc}; watching for the next change", err=True, fg=typer.colors.RED)
+    except Exception as exc:
+        log.exception("build failed")
+        typer.secho(
+            f"error: the build failed ({type(exc).__name__}: {exc}); watching for the next change",
+            err=True,
+            fg=typer.colors.RED,
+        )
 
 
 @app.command()
@@ -166,4 +184,4 @@ def info(
     for d in manifest.documents:
         typer.echo(f"  {d.id}: {d.chunks} chunks, sha256 {d.content_hash[:12]}")
     for s in manifest.skipped:
-        typer.echo(f"  skipped {s.path}: {s.reason}")
+        typer.echo(f"  skipped {printable(s.path)}: {printable(s.reason)}")

@@ -1,0 +1,281 @@
+"""Parse documents in a child process under a time and memory budget.
+
+A hostile file (a zip bomb the archive check misses, a PDF whose reader loops or recurses) can only
+exhaust the child: the child's address space is capped with RLIMIT_AS and its CPU time with
+RLIMIT_CPU, the parent waits at most the time budget for each file, and a child that dies or overruns
+is replaced before the next file. One child serves a whole build, so a file costs a pipe round trip.
+The child is a fresh interpreter (`python -c`, never a fork of the threaded server or CLI) that
+imports only `indexer`, without re-running the caller's main script; messages are pickled over its
+stdin and stdout.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from types import TracebackType
+
+from indexer.errors import UnreadableFileError
+from indexer.readers import Read, failure_reason, read_file
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PARSE_TIMEOUT_S = 60.0
+DEFAULT_PARSE_MEMORY_MB = 2048
+_START_TIMEOUT_S = 120.0
+_CHILD_CODE = "from indexer.sandbox import serve_stdio; serve_stdio()"
+_START_HINT = f"check that `{sys.executable} -c 'import indexer'` works"
+_CPU_GRACE_S = 2  # the parent's wall-clock timeout should fire first; RLIMIT_CPU is the backstop
+
+
+@dataclass(frozen=True)
+class ParseBudget:
+    """Limits for reading one file: wall-clock seconds and MB of memory beyond the reader's own start."""
+
+    timeout_s: float = DEFAULT_PARSE_TIMEOUT_S
+    memory_mb: int = DEFAULT_PARSE_MEMORY_MB
+
+
+_idle: ParserProcess | None = None  # the child of the last build, kept for the next one
+_idle_lock = threading.Lock()
+
+
+@contextmanager
+def shared_parser(budget: ParseBudget | None = None) -> Iterator[ParserProcess]:
+    """A parser for one build, whose child is kept for the next build in this process (a rebuild, a
+    test) instead of starting a fresh interpreter each time; concurrent builds get their own."""
+    global _idle
+    budget = budget or ParseBudget()
+    with _idle_lock:
+        parser, _idle = _idle, None
+    if parser is not None and (parser.budget != budget or parser.owner != os.getpid()):
+        parser.close()
+        parser = None
+    parser = parser or ParserProcess(budget)
+    try:
+        yield parser
+    except BaseException:
+        parser.close()
+        raise
+    with _idle_lock:
+        if _idle is None:
+            _idle, parser = parser, None
+    if parser is not None:
+        parser.close()
+
+
+class ParserProcess:
+    """A child process that reads files one at a time, replaced after a crash or an overrun.
+
+    Not thread-safe: one build uses one instance. Use it as a context manager so the child ends, or
+    through `shared_parser`, which keeps it for the next build (an idle child ends with this process:
+    its stdin closes).
+    """
+
+    def __init__(self, budget: ParseBudget | None = None) -> None:
+        self.budget = budget or ParseBudget()
+        self.starts = 0  # children started, for tests and benchmarks
+        self.owner = os.getpid()  # a forked copy must not talk to its parent's child
+        self._process: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None  # the child's answers
+        self._send_conn: Connection | None = None  # files for the child
+
+    @property
+    def pid(self) -> int | None:
+        """The running child's process id, if one runs."""
+        return self._process.pid if self._process is not None else None
+
+    def __enter__(self) -> ParserProcess:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def read(self, suffix: str, data: bytes) -> Read:
+        """Read one file's bytes in the child. Raises UnreadableFileError with the reason."""
+        conn = self._send((suffix, data))
+        if not conn.poll(self.budget.timeout_s):
+            self._stop()
+            raise UnreadableFileError(
+                f"reading it took more than {self.budget.timeout_s:g} s (ASKREPORT_PARSE_TIMEOUT_S): "
+                "raise the limit if the file is genuine, or split it"
+            )
+        try:
+            kind, value = conn.recv()
+        except (EOFError, OSError):
+            raise UnreadableFileError(self._crash_reason(self._stop(grace_s=5))) from None
+        if kind == "ok":
+            return value  # type: ignore[no-any-return]
+        if kind == "memory":
+            self._stop()
+            raise UnreadableFileError(self._memory_reason())
+        raise UnreadableFileError(str(value))
+
+    def close(self) -> None:
+        """End the child, if one is running (and it is this process's)."""
+        if self.owner != os.getpid():
+            return
+        if self._send_conn is not None and self._process is not None:
+            try:
+                self._send_conn.send(None)  # ask it to exit; it is idle between files
+                self._process.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self._stop()
+
+    def _send(self, message: tuple[str, bytes]) -> Connection:
+        """Send to a live child, starting one if there is none or the last one died while idle."""
+        for _ in range(2):
+            receiver = self._conn or self._start()
+            try:
+                if self._send_conn is not None:
+                    self._send_conn.send(message)
+                    return receiver
+            except OSError:
+                if receiver.poll(0):  # it answered before taking all of it (the file alone is over budget)
+                    return receiver
+            self._stop()
+        raise UnreadableFileError(f"the reader process ended before it could read the file: {_START_HINT}")
+
+    def _start(self) -> Connection:
+        """Start a child and wait until it is ready, so its start-up never counts against a file."""
+        process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD_CODE, str(self.budget.memory_mb), str(self.budget.timeout_s)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)},
+        )
+        if process.stdin is None or process.stdout is None:  # never: both are pipes; this tells mypy
+            raise UnreadableFileError(f"the reader process has no pipes: {_START_HINT}")
+        self._send_conn = Connection(os.dup(process.stdin.fileno()), readable=False)
+        self._conn = Connection(os.dup(process.stdout.fileno()), writable=False)
+        process.stdin.close()
+        process.stdout.close()
+        self._process = process
+        self.starts += 1
+        try:
+            ready = self._conn.poll(_START_TIMEOUT_S) and self._conn.recv() == ("ready", None)
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            code = self._stop()
+            log.error("the reader process did not start (exit status %s)", code)
+            raise UnreadableFileError(f"the reader process did not start (exit status {code}): {_START_HINT}")
+        return self._conn
+
+    def _stop(self, grace_s: float = 0) -> int | None:
+        """Kill the child (if still running after `grace_s`) and return its exit code."""
+        process, conns = self._process, (self._conn, self._send_conn)
+        self._process = self._conn = self._send_conn = None
+        for conn in conns:
+            if conn is not None:
+                conn.close()
+        if process is None:
+            return None
+        try:
+            process.wait(timeout=grace_s)  # a child that closed its pipe may still be exiting
+        except subprocess.TimeoutExpired:
+            process.kill()
+        try:
+            return process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def _memory_reason(self) -> str:
+        return (
+            f"reading it needed more than {self.budget.memory_mb} MB of memory (ASKREPORT_PARSE_MEMORY_MB): "
+            "raise the limit if the file is genuine, or split it"
+        )
+
+    def _crash_reason(self, code: int | None) -> str:
+        if code == -signal.SIGXCPU:
+            return (
+                f"reading it used more than {self.budget.timeout_s:g} s of CPU time (ASKREPORT_PARSE_TIMEOUT_S): "
+                "raise the limit if the file is genuine, or split it"
+            )
+        if code == -signal.SIGKILL:
+            return (
+                "the reader was killed while reading it (by the kernel, out of memory?): the machine may lack "
+                f"the {self.budget.memory_mb} MB ASKREPORT_PARSE_MEMORY_MB allows; lower it, or split the file"
+            )
+        how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit status {code}"
+        return f"the reader crashed while reading it ({how}): the file is corrupt or built to break readers"
+
+
+def serve_stdio() -> None:
+    """The child's entry point: messages on stdin, answers on stdout (nothing else may write there)."""
+    receive = Connection(os.dup(0), writable=False)
+    answer = Connection(os.dup(1), readable=False)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # a reader that prints must not corrupt the answers
+    serve(receive, answer, int(sys.argv[1]), float(sys.argv[2]))
+
+
+def serve(receive: Connection, conn: Connection, memory_mb: int, timeout_s: float) -> None:
+    """The child's loop: read `(suffix, data)` messages and answer `(kind, value)` until None."""
+    logging.getLogger().addHandler(logging.NullHandler())  # readers' warnings must not reach stderr
+    _limit_memory(memory_mb)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a reader killed by SIGXCPU must not dump core
+    conn.send(("ready", None))
+    while True:
+        try:
+            message = receive.recv()
+        except (EOFError, OSError):
+            return  # the parent went away
+        except MemoryError:  # the file alone does not fit in the budget
+            conn.send(("memory", None))
+            return
+        if message is None:
+            return
+        _limit_cpu(timeout_s)
+        answer = _answer(*message)
+        try:
+            conn.send(answer)
+        except MemoryError:
+            answer = ("memory", None)
+            conn.send(answer)
+        except Exception as exc:  # a result that cannot be pickled (too deep, too large)
+            conn.send(("error", failure_reason(exc)))
+        if answer[0] == "memory":
+            return  # a heap that ran out may be left fragmented: start afresh
+
+
+def _answer(suffix: str, data: bytes) -> tuple[str, object]:
+    try:
+        return "ok", read_file(suffix, data)
+    except UnreadableFileError as exc:
+        if isinstance(exc.__cause__, MemoryError):
+            return "memory", None
+        return "unreadable", str(exc)
+    except MemoryError:
+        return "memory", None
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Cap the address space at what the child has mapped now plus the budget."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:  # no /proc (not Linux): the time budget and the archive checks still apply
+        return
+    limit = mapped + memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _limit_cpu(timeout_s: float) -> None:
+    """Allow this file the budget's CPU seconds on top of what the child has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime + timeout_s) + 1 + _CPU_GRACE_S
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))

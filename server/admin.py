@@ -13,6 +13,7 @@ from server.builds import BuildManager, BuildState
 from server.errors import error_responses
 from server.schemas import (
     BuildOut,
+    BuildProgressOut,
     GenerationOut,
     IndexedDocumentOut,
     IndexStatusOut,
@@ -58,6 +59,7 @@ def build_out(state: BuildState) -> BuildOut:
         started_at=state.started_at,
         finished_at=state.finished_at,
         error=state.error,
+        progress=BuildProgressOut(done=state.progress[0], total=state.progress[1]) if state.progress else None,
     )
     s = state.summary
     if s is None:
@@ -105,9 +107,11 @@ def index_status(engine: EngineDep, builds: BuildsDep) -> IndexStatusOut:
         413,
         422,
         429,
+        503,
         described={
             401: "Missing or wrong admin key: send `ASKREPORT_ADMIN_KEY` as `Authorization: Bearer <key>`.",
             403: "Admin endpoints are disabled (no `ASKREPORT_ADMIN_KEY` on the server), or a search key was sent.",
+            503: "The index directory cannot be written (read-only or full): the detail says what to fix.",
         },
     ),
 )

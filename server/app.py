@@ -42,17 +42,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         app.state.conversations = ConversationStore(
             settings.conversations_db, settings.conversation_ttl, settings.max_conversations
         )
-        app.state.builds = BuildManager(
-            settings.corpus_dir,
-            settings.index_dir,
-            model,
-            settings.max_file_bytes,
-            engine.refresh,
-            on_finished=metrics.build_finished,
-            vector_index=settings.vector_index,
-        )
+        app.state.builds = BuildManager(settings, engine.refresh, on_finished=metrics.build_finished)
         yield
-        app.state.builds.join(timeout=60)
+        app.state.builds.close()
         engine.close()
 
     app = FastAPI(

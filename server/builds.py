@@ -1,4 +1,8 @@
-"""Index builds started by the server (POST /api/admin/reindex), one at a time, in a thread."""
+"""Index builds started by the server (POST /api/admin/reindex), one at a time, each in a child process.
+
+A thread waits for the child and records its outcome; the server process itself never parses a
+document or embeds a chunk for a build, so a hostile file or a crash cannot take serving down.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-from indexer import (
-    AskreportError,
-    BuildInProgressError,
-    BuildSummary,
-    Embedder,
-    VectorIndexKind,
-    build_index,
-    build_lock,
-)
+from indexer import AskreportError, BuildInProgressError, BuildSummary, build_lock
+from server.build_process import BuildProcess
+from server.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +32,7 @@ class BuildState:
     finished_at: str | None = None
     error: str | None = None
     summary: BuildSummary | None = None
+    progress: tuple[int, int] | None = None  # (chunks embedded, chunks to embed) while running
 
 
 def _now() -> str:
@@ -46,25 +44,25 @@ class BuildManager:
 
     def __init__(
         self,
-        corpus_dir: Path,
-        index_dir: Path,
-        embedder: Embedder,
-        max_file_bytes: int,
+        settings: Settings,
         on_published: Callable[[], object],
         on_finished: Callable[[str, float], object] | None = None,
-        vector_index: VectorIndexKind = VectorIndexKind.AUTO,
     ) -> None:
-        self._corpus_dir = corpus_dir
-        self._index_dir = index_dir
-        self._embedder = embedder
-        self._max_file_bytes = max_file_bytes
+        self._settings = settings
+        self._index_dir = settings.index_dir
         self._on_published = on_published
         self._on_finished = on_finished  # (outcome, seconds): for the metrics
-        self._vector_index = vector_index
         self._started = 0.0
         self._lock = threading.Lock()
         self._last: BuildState | None = None
         self._thread: threading.Thread | None = None
+        self._process: BuildProcess | None = None
+
+    @property
+    def process_id(self) -> int | None:
+        """The running build's child process id (None when no build runs)."""
+        process = self._process
+        return process.pid if process is not None else None
 
     @property
     def last(self) -> BuildState | None:
@@ -82,24 +80,21 @@ class BuildManager:
             state = BuildState(id=uuid.uuid4().hex[:12], state="running", full=full, started_at=_now())
             self._last = state
             self._started = time.monotonic()
+            self._process = BuildProcess(self._settings, full, self._settings.build_niceness)
             self._thread = threading.Thread(target=self._run, args=(state,), name="askreport-build", daemon=True)
             self._thread.start()
             return state
 
     def _run(self, state: BuildState) -> None:
+        process = self._process
+        if process is None:
+            return
         try:
-            summary = build_index(
-                self._corpus_dir,
-                self._index_dir,
-                self._embedder,
-                full=state.full,
-                max_file_bytes=self._max_file_bytes,
-                vector_index=self._vector_index,
-            )
+            summary = process.run(progress=lambda done, total: self._progress(state.id, done, total))
         except AskreportError as exc:
             self._finish(replace(state, state="failed", error=str(exc)))
             return
-        except Exception as exc:  # a disk error or a bug: report it, keep serving the old index
+        except Exception as exc:  # the child could not even be started: report it, keep serving
             log.exception("build %s failed", state.id)
             self._finish(replace(state, state="failed", error=f"{type(exc).__name__}: {exc}"))
             return
@@ -108,16 +103,29 @@ class BuildManager:
         finally:
             self._finish(replace(state, state="succeeded", summary=summary))
 
-    def _finish(self, state: BuildState) -> None:
-        state = replace(state, finished_at=_now())
+    def _progress(self, build_id: str, done: int, total: int) -> None:
         with self._lock:
+            if self._last is not None and self._last.id == build_id and self._last.state == "running":
+                self._last = replace(self._last, progress=(done, total))
+
+    def _finish(self, state: BuildState) -> None:
+        with self._lock:
+            state = replace(state, finished_at=_now(), progress=self._last.progress if self._last else None)
             self._last = state
+            self._process = None
         log.info("build %s %s%s", state.id, state.state, f": {state.error}" if state.error else "")
         if self._on_finished is not None:
             self._on_finished(state.state, time.monotonic() - self._started)
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for the running build, if any (used at shutdown and by tests)."""
+        """Wait for the running build, if any (used by tests)."""
         thread = self._thread
         if thread is not None:
             thread.join(timeout)
+
+    def close(self) -> None:
+        """At shutdown: end a running build's child (the next build cleans up after it) and wait."""
+        process = self._process
+        if process is not None:
+            process.stop()
+        self.join(timeout=30)

@@ -191,6 +191,9 @@ class HealthOut(BaseModel):
     status: str
     index_loaded: bool
     generation: str | None
+    load_error: str | None = Field(
+        None, description="Why the generation CURRENT names is not loaded (an older one may be served); null if it is"
+    )
 
 
 class ModelOut(BaseModel):
@@ -229,6 +232,13 @@ class GenerationOut(BaseModel):
     skipped: list[SkippedOut]
 
 
+class BuildProgressOut(BaseModel):
+    """How far a build's embedding has got."""
+
+    done: int
+    total: int
+
+
 class BuildOut(BaseModel):
     """A build started by the server, and how it went."""
 
@@ -245,6 +255,9 @@ class BuildOut(BaseModel):
     reused: int | None = None
     removed: int | None = None
     seconds: float | None = None
+    progress: BuildProgressOut | None = Field(
+        None, description="Chunks embedded so far and chunks to embed (null before embedding starts)"
+    )
 
 
 class IndexStatusOut(BaseModel):

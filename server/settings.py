@@ -9,7 +9,14 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from indexer import DEFAULT_FOUND_THRESHOLD, SearchMode, VectorIndexKind
+from indexer import (
+    DEFAULT_FOUND_THRESHOLD,
+    DEFAULT_PARSE_MEMORY_MB,
+    DEFAULT_PARSE_TIMEOUT_S,
+    ParseBudget,
+    SearchMode,
+    VectorIndexKind,
+)
 
 
 class Settings(BaseSettings):
@@ -36,6 +43,23 @@ class Settings(BaseSettings):
         description="Vector search structure a build writes: auto (flat up to 25,000 chunks, then HNSW), flat or hnsw.",
     )
     max_file_mb: float = Field(50, gt=0, description="Files larger than this many MB are skipped.")
+    parse_timeout_s: float = Field(
+        DEFAULT_PARSE_TIMEOUT_S,
+        gt=0,
+        description="Seconds a build may spend reading one file; slower files are skipped.",
+    )
+    parse_memory_mb: int = Field(
+        DEFAULT_PARSE_MEMORY_MB,
+        ge=64,
+        description="MB of memory a build may use to read one file (in a child process); more: the file is skipped.",
+    )
+    build_niceness: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="CPU niceness of the child process that runs a server-started build (0-19; higher yields "
+        "more to queries).",
+    )
     admin_key: str = Field(
         "",
         description="Bearer token for /api/admin/*; empty disables the admin endpoints.",
@@ -67,6 +91,10 @@ class Settings(BaseSettings):
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
 
+    @property
+    def parse_budget(self) -> ParseBudget:
+        return ParseBudget(self.parse_timeout_s, self.parse_memory_mb)
+
     search_mode: SearchMode = Field(
         SearchMode.HYBRID, description="Default ranking: hybrid (BM25 + dense), dense or bm25."
     )
@@ -82,6 +110,24 @@ class Settings(BaseSettings):
     )
     max_conversations: int = Field(
         100_000, ge=1, description="Live conversations the server keeps; a new one beyond that gets 429."
+    )
+    max_conversations_per_client: int = Field(
+        1000,
+        ge=0,
+        description="Live conversations one key (or client address) may hold; a new one beyond that gets 429; "
+        "0: no per-client cap.",
+    )
+    header_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Seconds a connection may take to send a request's headers before it is closed (slow clients).",
+    )
+    limit_concurrency: int = Field(
+        1000,
+        ge=0,
+        description="Connections (or requests in progress) per server process beyond which requests get 503; "
+        "0: no limit.",
     )
 
     batch_size: int = Field(

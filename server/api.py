@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request
 
 from indexer import Hit, IndexGeneration
-from server.auth import SearchAccess, link_signature
-from server.conversations import ConversationLimitError, ConversationStore, new_conversation_id
+from server.auth import SearchAccess, client_identity, link_signature
+from server.conversations import ConversationStore, new_conversation_id
 from server.engine import Answer, Engine
 from server.errors import error_responses
 from server.schemas import (
@@ -46,9 +46,9 @@ def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def source_url(document: str, start: int, end: int, settings: Settings | None = None) -> str:
+def source_url(document: str, start: int, end: int, settings: Settings | None = None, content_hash: str = "") -> str:
     """The page that shows a document with the span [start, end) highlighted (signed while keys are on)."""
-    signature = link_signature(settings, document, start, end) if settings is not None else ""
+    signature = link_signature(settings, document, content_hash, start, end) if settings is not None else ""
     return f"/documents/{quote(document, safe='')}?start={start}&end={end}{signature}"
 
 
@@ -56,7 +56,7 @@ def index_ref(generation: IndexGeneration) -> IndexRef:
     return IndexRef(generation=generation.name, built_at=generation.manifest.built_at)
 
 
-def passage_out(hit: Hit, settings: Settings | None = None) -> PassageOut:
+def passage_out(hit: Hit, settings: Settings | None = None, hashes: dict[str, str] | None = None) -> PassageOut:
     highlight = None if hit.highlight is None else HighlightOut(start=hit.highlight.start, end=hit.highlight.end)
     c = hit.citation
     citation = CitationOut(
@@ -66,13 +66,14 @@ def passage_out(hit: Hit, settings: Settings | None = None) -> PassageOut:
         page=c.page,
         start=c.start,
         end=c.end,
-        url=source_url(c.document, c.start, c.end, settings),
+        url=source_url(c.document, c.start, c.end, settings, (hashes or {}).get(c.document, "")),
     )
     return PassageOut(rank=hit.rank, score=round(hit.score, 6), text=hit.text, highlight=highlight, citation=citation)
 
 
 def answer_out(answer: Answer, conversation_id: str | None = None, settings: Settings | None = None) -> AskResponse:
     result = answer.retrieval
+    hashes = {d.id: d.content_hash for d in answer.generation.manifest.documents}
     return AskResponse(
         question=answer.question,
         query=result.query,
@@ -80,7 +81,7 @@ def answer_out(answer: Answer, conversation_id: str | None = None, settings: Set
         confidence=round(result.confidence, 6),
         mode=answer.mode,
         conversation_id=conversation_id,
-        passages=[passage_out(h, settings) for h in result.hits],
+        passages=[passage_out(h, settings, hashes) for h in result.hits],
         index=index_ref(answer.generation),
         took_ms=round(answer.took_ms, 2),
     )
@@ -112,8 +113,11 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
         503,
         described={
             **SEARCH_KEY_401,
-            429: "Too many requests from this key or address, or the server holds its maximum of conversations "
-            "(`ASKREPORT_MAX_CONVERSATIONS`); retry after `Retry-After` seconds.",
+            429: "Too many requests from this key or address, or the server (`ASKREPORT_MAX_CONVERSATIONS`) or this "
+            "key or address (`ASKREPORT_MAX_CONVERSATIONS_PER_CLIENT`) holds its maximum of conversations; retry "
+            "after `Retry-After` seconds (for conversations: when the oldest one expires), or send `history`.",
+            503: "No index is loaded, or the conversation store cannot be written (a conversation turn; answers "
+            "with `history` are still served); `detail` says what to do.",
         },
     ),
 )
@@ -122,16 +126,17 @@ def ask(
     engine: EngineDep,
     conversations: Annotated[ConversationStore, Depends(get_conversations)],
     settings: SettingsDep,
+    client: Annotated[str, Depends(client_identity)],
 ) -> AskResponse:
     if body.history is not None:  # stateless: the client keeps the conversation
         return answer_out(engine.ask(body.question, body.k, body.mode, body.history), settings=settings)
+    per_client = settings.max_conversations_per_client
     conversation_id = body.conversation_id or new_conversation_id()
-    earlier = conversations.questions(conversation_id)
+    # refuse a conversation over a limit before the work of answering (append checks again, for races)
+    conversations.check_room(conversation_id, client, per_client)
+    earlier = conversations.questions(conversation_id) if body.conversation_id else []
     answer = engine.ask(body.question, body.k, body.mode, earlier)
-    try:
-        conversations.append(conversation_id, body.question, answer.retrieval.query)
-    except ConversationLimitError as exc:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers={"Retry-After": "60"}) from exc
+    conversations.append(conversation_id, body.question, answer.retrieval.query, client, per_client)
     return answer_out(answer, conversation_id, settings)
 
 
@@ -186,12 +191,18 @@ def document(document_id: str, engine: EngineDep) -> DocumentOut:
 
 @router.get(
     "/ready",
-    summary="Readiness: 200 once an index is loaded, 503 with the reason before",
+    summary="Readiness: 200 while a generation is served (`stale` if a newer one failed to load), 503 before",
     responses=error_responses(503, described={503: "No index loaded yet; `detail` says why and what to do."}),
 )
 def ready(engine: EngineDep) -> HealthOut:
     generation = engine.generation()  # raises IndexNotFoundError & co. -> 503 with the reason
-    return HealthOut(status="ready", index_loaded=True, generation=generation.name)
+    error = engine.load_error  # the generation CURRENT names failed to load: the older one still answers
+    return HealthOut(
+        status="ready" if error is None else "stale",
+        index_loaded=True,
+        generation=generation.name,
+        load_error=None if error is None else str(error),
+    )
 
 
 @router.get("/health", summary="Liveness and index status")

@@ -1,9 +1,11 @@
 """Run an index build in a child process, so that nothing a build does can take the server down.
 
-The server starts `python -m server.build_process`, lowers its CPU priority, sends it the settings
-on stdin and reads JSON lines back on stdout: progress while chunks are embedded, then the build's
-summary or its error. A child that dies (the kernel's OOM killer, a crash in a parser or the model)
-is reported as a failed build; the server goes on serving the generation it has.
+The server starts `python -m server.build_child` (see there), lowers its CPU priority, sends it the
+settings as one line on stdin and reads JSON lines back on stdout: progress while chunks are
+embedded, then the build's summary or its error. Its log lines (stderr) are passed on to the
+server's log. stdin stays open: when the server dies, the child sees end-of-file and stops, so no
+build outlives its server. A child that dies (the kernel's OOM killer, a crash in a parser or the
+model) is reported as a failed build; the server goes on serving the generation it has.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import indexer
 from indexer import AskreportError, BuildSummary, Embedder, SkippedFile, build_index
@@ -27,7 +29,6 @@ from server.settings import Settings
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-PROGRESS_EVERY_S = 0.5  # the child reports at most this often (and always at the end)
 
 
 class BuildProcessError(AskreportError):
@@ -79,6 +80,8 @@ class BuildProcess:
         self._request = json.dumps({"settings": _absolute(settings).model_dump(mode="json"), "full": full})
         self._niceness = niceness
         self._proc: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()
+        self._stopping = False
 
     @property
     def pid(self) -> int | None:
@@ -86,21 +89,54 @@ class BuildProcess:
 
     def run(self, progress: Progress | None = None) -> BuildSummary:
         """Build; raises the child's named error, or BuildProcessError if it died without one."""
+        proc = self._start()
+        try:
+            result = self._read(proc, progress)
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            code = proc.wait()
+        if result is None:
+            raise BuildProcessError(_death_message(code))
+        if "error" in result:
+            raise _error_from_json(result)
+        return summary_from_json(result["summary"])
+
+    def _start(self) -> subprocess.Popen[str]:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "server.build_process"],
+            [sys.executable, "-m", "server.build_child"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
+            errors="replace",
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)},
             start_new_session=True,  # a Ctrl+C meant for the server is the server's to handle
         )
-        if self._niceness:
-            os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + self._niceness)
-        self._proc = proc
-        if proc.stdin is None or proc.stdout is None:  # never: both were asked for as pipes
+        with self._lock:
+            self._proc = proc
+            stopping = self._stopping
+        if stopping:  # stop() came while the child was starting
+            proc.kill()
+        elif self._niceness:
+            try:
+                os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + self._niceness)
+            except OSError as exc:  # it has already exited, or a container forbids it: build anyway
+                log.warning("could not lower the build process's priority: %s", exc)
+        return proc
+
+    def _read(self, proc: subprocess.Popen[str], progress: Progress | None) -> dict[str, Any] | None:
+        if proc.stdin is None or proc.stdout is None or proc.stderr is None:  # never: all three are pipes
             raise BuildProcessError("the build process was started without its pipes")
-        with proc.stdin:
-            proc.stdin.write(self._request)
+        relay = threading.Thread(target=_relay_log, args=(proc.stderr,), name="askreport-build-log", daemon=True)
+        relay.start()
+        try:
+            proc.stdin.write(self._request + "\n")
+            proc.stdin.flush()  # and kept open: its end-of-file tells the child the server is gone
+        except OSError:
+            pass  # the child died at once: its exit status says why
         result: dict[str, Any] | None = None
         for line in proc.stdout:
             message = _parse(line)
@@ -108,22 +144,35 @@ class BuildProcess:
                 progress(*message["progress"])
             elif "summary" in message or "error" in message:
                 result = message
-        code = proc.wait()
-        if result is None:
-            raise BuildProcessError(_death_message(code))
-        if "error" in result:
-            raise _error_from_json(result)
-        return summary_from_json(result["summary"])
+        relay.join(timeout=5)
+        proc.stdin.close()
+        return result
 
     def stop(self) -> None:
         """End the child (a build cut short leaves only a staging directory the next build removes)."""
-        proc = self._proc
+        with self._lock:
+            self._stopping = True
+            proc = self._proc
         if proc is not None and proc.poll() is None:
             proc.terminate()
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _relay_log(stream: IO[str]) -> None:
+    """Pass the child's log lines on to the server's log (JSON or not, as the server logs)."""
+    for line in stream:
+        line = line.rstrip("\n")
+        level, _, text = line.partition(" ")
+        if level in _LEVELS:
+            log.log(logging.getLevelName(level), "build process: %s", text)
+        elif line.strip():  # a traceback's lines, a library's own print
+            log.info("build process: %s", line)
+
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _absolute(settings: Settings) -> Settings:
@@ -156,50 +205,3 @@ def _death_message(code: int) -> str:
         f"the build process {how} before it finished; the current generation is unchanged and still served: "
         "see the server log for its output, then build again"
     )
-
-
-# --- the child ----------------------------------------------------------------------------------
-
-
-def _emit(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
-
-
-def _throttled_progress() -> Progress:
-    last = 0.0
-
-    def report(done: int, total: int) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if done >= total or now - last >= PROGRESS_EVERY_S:
-            last = now
-            _emit({"progress": [done, total]})
-
-    return report
-
-
-def child_main() -> int:
-    """The child: read the request from stdin, build, write JSON lines to stdout."""
-    logging.basicConfig(level=logging.INFO, format="build: %(levelname)s %(name)s: %(message)s")
-    request = json.loads(sys.stdin.read())
-    settings = Settings(**request["settings"])
-    try:
-        from indexer import SentenceTransformerEmbedder, limit_threads
-
-        limit_threads(settings.threads_per_worker())
-        embedder = SentenceTransformerEmbedder(settings.model_path())
-        summary = build_with_settings(settings, embedder, bool(request["full"]), _throttled_progress())
-    except AskreportError as exc:
-        _emit({"error": str(exc), "type": type(exc).__name__})
-        return 0
-    except Exception as exc:  # a bug: the traceback goes to the server's log, the reason to the caller
-        log.exception("the build failed")
-        _emit({"error": f"the build failed ({type(exc).__name__}: {exc}); see the server log", "type": "internal"})
-        return 1
-    _emit({"summary": summary_to_json(summary)})
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(child_main())

@@ -82,5 +82,5 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 def create_worker_app() -> FastAPI:
     """The app of one `askreport serve --workers N` process: settings from the environment, JSON logs."""
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_queue_size)
     return create_app(settings)

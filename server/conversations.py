@@ -62,6 +62,23 @@ def new_conversation_id() -> str:
     return uuid.uuid4().hex
 
 
+def _per_client_message(client: str, per_client: int, wait: int) -> str:
+    """The 429 detail for a client at its cap; an address may be a proxy's, shared by all behind it."""
+    if client.startswith("key:"):
+        who, shared = "this key", ""
+    else:
+        who = "this address"
+        shared = (
+            " (if it is the address of a proxy that ASKREPORT_FORWARDED_ALLOW_IPS does not list, every client "
+            "behind that proxy shares this cap: the operator should list the proxy there)"
+        )
+    return (
+        f"{who} already has its maximum of {per_client} live conversations (ASKREPORT_MAX_CONVERSATIONS_PER_CLIENT)"
+        f"{shared}: continue one of them with its conversation_id, {NO_STORE_HINT}, or retry in {wait} s "
+        "(when your oldest one expires)"
+    )
+
+
 class ConversationStore:
     """Earlier questions of each conversation; one short connection per call, so threads and
     processes can share the file (WAL journal, busy timeout).
@@ -135,7 +152,9 @@ class ConversationStore:
         """Record a turn; drop expired turns and all but the last turns of this conversation.
 
         Raises ConversationLimitError for a new conversation when `max_conversations` are alive, or when
-        `client` already has `per_client` of them (0: no per-client cap).
+        `client` already has `per_client` of them (0: no per-client cap). A conversation belongs to the
+        client of its first turn: another client that continues it (whoever holds the id may) neither
+        takes it over nor has it counted against its own cap.
         """
         self._open()
         now = time.time()
@@ -144,7 +163,11 @@ class ConversationStore:
             try:
                 self._forget_expired(con, now - self.ttl)
                 self._check_room(con, conversation_id, client, per_client, now)  # again: others may have come
-                con.execute("INSERT OR REPLACE INTO conversations VALUES (?, ?, ?)", (conversation_id, now, client))
+                con.execute(
+                    "INSERT INTO conversations VALUES (?, ?, ?) "
+                    "ON CONFLICT(conversation_id) DO UPDATE SET last_at = excluded.last_at",  # the owner stays
+                    (conversation_id, now, client),
+                )
                 (last,) = con.execute(
                     "SELECT coalesce(max(turn), 0) FROM turns WHERE conversation_id = ?", (conversation_id,)
                 ).fetchone()
@@ -186,12 +209,7 @@ class ConversationStore:
         ).fetchone()
         if mine >= per_client:
             wait = self._seconds_until_expiry(my_oldest, now)
-            raise ConversationLimitError(
-                f"this key (or address) already has its maximum of {per_client} live conversations "
-                f"(ASKREPORT_MAX_CONVERSATIONS_PER_CLIENT): continue one of them with its conversation_id, "
-                f"{NO_STORE_HINT}, or retry in {wait} s (when your oldest one expires)",
-                wait,
-            )
+            raise ConversationLimitError(_per_client_message(client, per_client, wait), wait)
 
     def _seconds_until_expiry(self, last_at: float | None, now: float) -> int:
         if last_at is None:

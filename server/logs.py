@@ -73,6 +73,7 @@ class LogWriter(logging.handlers.QueueListener):
 
 LOG_QUEUE_SIZE = 10_000
 _installed: tuple[DroppingQueueHandler, LogWriter] | None = None
+_exit_hook = False
 
 
 def dropped_log_records() -> int:
@@ -80,7 +81,7 @@ def dropped_log_records() -> int:
     return _installed[0].dropped if _installed else 0
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, queue_size: int = LOG_QUEUE_SIZE) -> None:
     """JSON lines on stderr for askreport's and uvicorn's loggers (uvicorn's access log is replaced).
 
     Records are formatted where they are logged and written by one thread through a bounded queue:
@@ -89,7 +90,7 @@ def configure_logging(level: str) -> None:
     """
     global _installed
     stop_logging()
-    records: queue.Queue[Any] = queue.Queue(LOG_QUEUE_SIZE)
+    records: queue.Queue[Any] = queue.Queue(queue_size)
     handler = DroppingQueueHandler(records)
     handler.setFormatter(JsonFormatter())  # the queued record's message is the finished JSON line
     stream = logging.StreamHandler()
@@ -108,10 +109,25 @@ def configure_logging(level: str) -> None:
             logger.setLevel(level.upper())
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("asyncio").addFilter(OncePerInterval(ACCEPT_ERRORS, ACCEPT_ERROR_INTERVAL))
-    logging.getLogger("askreport.connections").addFilter(OncePerInterval(CONNECTION_REFUSED, ACCEPT_ERROR_INTERVAL))
-    atexit.register(stop_logging)
+    _filter_once("asyncio", ACCEPT_ERRORS)
+    _filter_once("askreport.connections", CONNECTION_REFUSED)
+    _stop_at_exit()
     _flush_on_sigterm()
+
+
+def _stop_at_exit() -> None:
+    """Register stop_logging with atexit once, however often logging is configured (tests, workers)."""
+    global _exit_hook
+    if not _exit_hook:
+        atexit.register(stop_logging)
+        _exit_hook = True
+
+
+def _filter_once(name: str, prefixes: tuple[str, ...]) -> None:
+    """Give logger `name` one OncePerInterval filter for `prefixes`, however often logging is configured."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, OncePerInterval) and f.prefixes == prefixes for f in logger.filters):
+        logger.addFilter(OncePerInterval(prefixes, ACCEPT_ERROR_INTERVAL))
 
 
 def _flush_on_sigterm() -> None:

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         "trusted for the client address (rate limits, logs).",
     )
     log_level: str = Field("info", description="Server log level: debug, info, warning or error.")
+    log_queue_size: int = Field(
+        10_000,
+        ge=1,
+        description="Log lines waiting for the writer thread when stderr is slow; beyond that they are dropped "
+        "and counted (askreport_log_records_dropped_total).",
+    )
     vector_index: VectorIndexKind = Field(
         VectorIndexKind.AUTO,
         description="Vector search structure a build writes: auto (flat up to 25,000 chunks, then HNSW), flat or hnsw.",

@@ -110,13 +110,13 @@ def test_a_k_of_thousands_of_digits_gets_422_naming_k_and_its_bounds(client: Tes
 def test_documents_list_is_path_free(client: TestClient) -> None:
     body = client.get("/api/documents").json()
     (doc,) = body["documents"]
-    assert doc["id"] == "mieux-asia-labour-migration-and-thb"
+    assert doc["id"] == "mieux-asia-labour-migration-and-thb.txt"
     assert doc["chunks"] > 10 and doc["sections"] == 16
-    assert "corpus" not in str(body) and ".txt" not in str(body)
+    assert "corpus" not in str(body) and "source" not in doc  # the id is the file name, never its place
 
 
 def test_document_has_text_and_sections(client: TestClient) -> None:
-    body = client.get("/api/documents/mieux-asia-labour-migration-and-thb").json()
+    body = client.get("/api/documents/mieux-asia-labour-migration-and-thb.txt").json()
     assert body["text"].startswith("Asia\n\nThe search for better economic opportunities")
     assert body["sections"][1]["path"] == ["Asia", "Regional migration trends and challenges"]
 
@@ -140,7 +140,7 @@ def test_source_page_highlights_the_span(client: TestClient) -> None:
 
 @pytest.mark.parametrize("query", ["start=10&end=5", "start=0&end=999999", "start=-1&end=4", "start=3"])
 def test_source_page_rejects_bad_spans(client: TestClient, query: str) -> None:
-    r = client.get(f"/documents/mieux-asia-labour-migration-and-thb?{query}")
+    r = client.get(f"/documents/mieux-asia-labour-migration-and-thb.txt?{query}")
     assert r.status_code == 422
     assert r.json()["detail"]
 

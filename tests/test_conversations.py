@@ -71,6 +71,30 @@ def test_one_client_cannot_take_every_conversation(tmp_path: Path) -> None:
     assert store.count() == 4
 
 
+def test_a_conversation_stays_counted_against_the_client_that_began_it(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "c.sqlite3", ttl_seconds=600, max_conversations=10)
+    store.append("a" * 32, "q", "q", client="key:a", per_client=1)
+    store.append("a" * 32, "follow-up", "q", client="key:b", per_client=1)  # whoever holds the id may go on
+    assert store.questions("a" * 32) == ["q", "follow-up"]
+    store.append("b" * 32, "q", "q", client="key:b", per_client=1)  # b's one conversation: not taken over
+    with pytest.raises(ConversationLimitError, match="maximum of 1 live conversations"):
+        store.check_room("c" * 32, client="key:a", per_client=1)  # a still owns its first one
+    with pytest.raises(ConversationLimitError):
+        store.check_room("c" * 32, client="key:b", per_client=1)
+
+
+def test_an_address_at_its_cap_is_told_it_may_be_an_unlisted_proxy(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "c.sqlite3", ttl_seconds=600)
+    store.append("a" * 32, "q", "q", client="address:127.0.0.1", per_client=1)
+    store.append("b" * 32, "q", "q", client="key:a", per_client=1)
+    with pytest.raises(ConversationLimitError, match="ASKREPORT_FORWARDED_ALLOW_IPS") as by_address:
+        store.check_room("c" * 32, client="address:127.0.0.1", per_client=1)
+    assert str(by_address.value).startswith("this address already has its maximum of 1 live conversations")
+    with pytest.raises(ConversationLimitError) as by_key:
+        store.check_room("c" * 32, client="key:a", per_client=1)
+    assert "ASKREPORT_FORWARDED_ALLOW_IPS" not in str(by_key.value), "a key is not shared by a proxy's clients"
+
+
 def test_a_full_store_says_when_the_oldest_conversation_expires(tmp_path: Path) -> None:
     store = ConversationStore(tmp_path / "c.sqlite3", ttl_seconds=300, max_conversations=2)
     store.append("a" * 32, "q", "q", client="address:1")
@@ -107,6 +131,7 @@ def test_per_client_cap_answers_429_with_the_true_wait_before_answering(
         before = _model_texts(client)
         refused = client.post("/api/ask", json={"question": "a question never asked before 7731"}, headers=first)
         assert refused.status_code == 429 and "maximum of 2 live conversations" in refused.json()["detail"]
+        assert refused.json()["detail"].startswith("this key "), "identified by its key, not an address"
         assert 3590 <= int(refused.headers["retry-after"]) <= 3600, "the wait is the TTL, not 60 s"
         assert _model_texts(client) == before, "a refused conversation costs no model call"
         other = client.post("/api/ask", json={"question": "remittances in Tajikistan"}, headers=second)

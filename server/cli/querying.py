@@ -118,7 +118,7 @@ def serve(
     with library_errors():
         embedder = load_embedder(settings)  # a bad model fails here, with a message, not in uvicorn
     app = create_app(settings, embedder=embedder)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_queue_size)
     _, descriptors = raise_descriptor_limit()
     try:
         uvicorn.run(app, **_uvicorn_options(settings, descriptors))

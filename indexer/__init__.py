@@ -35,6 +35,7 @@ from indexer.errors import (
     IndexNotFoundError,
     IndexWriteError,
     ModelLoadError,
+    ReaderStartError,
     UnreadableFileError,
 )
 from indexer.evaluation import QuestionSetReport, evaluate_questions, read_question_set
@@ -96,6 +97,7 @@ __all__ = [
     "DEFAULT_PARSE_MEMORY_MB",
     "DEFAULT_PARSE_TIMEOUT_S",
     "ModelLoadError",
+    "ReaderStartError",
     "Retrieval",
     "SearchMode",
     "Section",

@@ -23,6 +23,10 @@ class UnreadableFileError(AskreportError):
     """A corpus file cannot be turned into a document (the build skips it)."""
 
 
+class ReaderStartError(AskreportError):
+    """The child process that reads documents could not start; every file would fail, so the build does."""
+
+
 class IndexNotFoundError(AskreportError):
     """No published index generation exists at the configured location."""
 

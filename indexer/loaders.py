@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from indexer.errors import CorpusNotFoundError, UnreadableFileError
+from indexer.errors import CorpusNotFoundError, ReaderStartError, UnreadableFileError
 from indexer.ids import document_id, unique_ids
 from indexer.models import Document, SkippedFile
 from indexer.readers import READERS, Read, failure_reason, read_file
@@ -31,6 +31,10 @@ DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 _READ_STEP = 1024 * 1024
 _OUTSIDE = "it leads outside the corpus (a symbolic link to another place): copy the file into the corpus instead"
+_HIDDEN = (
+    "it leads to a hidden file or folder ({part}) inside the corpus, which is never indexed: "
+    "link to a file whose path has no part starting with '.', or remove the link"
+)
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,7 @@ def read_bytes(path: Path, corpus_dir: Path, max_bytes: int) -> bytes:
     """
     root = corpus_dir.resolve()
     _check_kind(os.stat(path).st_mode)  # never open a FIFO or a device, even without blocking
-    if not Path(os.path.realpath(path)).is_relative_to(root):  # what the descriptor check confirms below
-        raise UnreadableFileError(_OUTSIDE)
+    _check_target(Path(os.path.realpath(path)), root)  # what the descriptor check confirms below
     fd = os.open(path, _OPEN_FLAGS)
     try:
         info = os.fstat(fd)
@@ -125,8 +128,16 @@ def _check_inside(fd: int, path: Path, root: Path) -> None:
         real = path.resolve()
         if not os.path.samestat(os.fstat(fd), os.stat(real)):
             raise UnreadableFileError("the file changed while it was opened; build again") from None
+    _check_target(real, root)
+
+
+def _check_target(real: Path, root: Path) -> None:
+    """Where a path really leads must be inside the corpus and, like the listing, not hidden."""
     if not real.is_relative_to(root):
         raise UnreadableFileError(_OUTSIDE)
+    hidden = next((part for part in real.relative_to(root).parts if part.startswith(".")), None)
+    if hidden is not None:
+        raise UnreadableFileError(_HIDDEN.format(part=hidden))
 
 
 def _check_size(size: int, max_bytes: int) -> None:
@@ -187,7 +198,12 @@ def _listable(path: Path, root: Path) -> bool:
 def load_corpus(
     corpus_dir: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES, budget: ParseBudget | None = None
 ) -> CorpusLoad:
-    """Load every supported file, each parsed under `budget`; the others are skipped with the reason."""
+    """Load every supported file, each parsed under `budget`; the others are skipped with the reason.
+
+    Raises:
+        CorpusNotFoundError: `corpus_dir` is not a directory.
+        ReaderStartError: the reader process could not start (too many open files, no memory).
+    """
     files = corpus_files(corpus_dir)
     relatives = {path: PurePath(path.relative_to(corpus_dir)) for path in files}
     ids = unique_ids(relatives.values())
@@ -198,6 +214,8 @@ def load_corpus(
             name = relatives[path].as_posix()
             try:
                 documents.append(load_document(path, corpus_dir, ids[relatives[path]], max_bytes, parser))
+            except ReaderStartError:
+                raise  # the same for every file: the build fails once, with the reason
             except Exception as exc:  # whatever one file does, the others are still indexed
                 skipped.append(SkippedFile(name, _reason(exc)))
                 log.info("skipped %r: %s", name, skipped[-1].reason, exc_info=not isinstance(exc, UnreadableFileError))

@@ -1,12 +1,13 @@
 """Parse documents in a child process under a time and memory budget.
 
 A hostile file (a zip bomb the archive check misses, a PDF whose reader loops or recurses) can only
-exhaust the child: the child's address space is capped with RLIMIT_AS and its CPU time with
-RLIMIT_CPU, the parent waits at most the time budget for each file, and a child that dies or overruns
-is replaced before the next file. One child serves a whole build, so a file costs a pipe round trip.
-The child is a fresh interpreter (`python -c`, never a fork of the threaded server or CLI) that
-imports only `indexer`, without re-running the caller's main script; messages are pickled over its
-stdin and stdout.
+exhaust the child: before each file the child's address space is capped at what it holds plus the
+budget (the soft RLIMIT_AS) and its CPU time with RLIMIT_CPU, the parent waits at most the time budget
+for each file, and a child that dies or overruns is replaced before the next file. One child serves a
+whole build, so a file costs a pipe round trip. The child is a fresh interpreter (`python -c`, never
+a fork of the threaded server or CLI) with a minimal environment (no keys) that imports only
+`indexer`, without re-running the caller's main script; messages are pickled over its stdin and
+stdout. A child that cannot start at all fails the build (ReaderStartError): every file would fail.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from types import TracebackType
 
-from indexer.errors import UnreadableFileError
+from indexer.errors import ReaderStartError, UnreadableFileError
 from indexer.readers import Read, failure_reason, read_file
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,23 @@ _START_TIMEOUT_S = 120.0
 _CHILD_CODE = "from indexer.sandbox import serve_stdio; serve_stdio()"
 _START_HINT = f"check that `{sys.executable} -c 'import indexer'` works"
 _CPU_GRACE_S = 2  # the parent's wall-clock timeout should fire first; RLIMIT_CPU is the backstop
+# What the child's environment keeps: never the caller's keys (ASKREPORT_ADMIN_KEY and the like).
+_CHILD_ENV = ("PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES")
+_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def child_environment() -> dict[str, str]:
+    """The reader child's environment: the locale, paths and thread limits, and no secrets."""
+    env = {name: os.environ[name] for name in (*_CHILD_ENV, *_THREAD_ENV) if name in os.environ}
+    env["PYTHONPATH"] = os.pathsep.join(p or os.curdir for p in sys.path)
+    return env
+
+
+def _spawn_failure(exc: OSError) -> str:
+    return (
+        f"the reader process could not start ({exc.strerror or exc}): free memory, or raise the limits on "
+        "open files and processes (ulimit -n, ulimit -u), then build again"
+    )
 
 
 @dataclass(frozen=True)
@@ -148,30 +166,44 @@ class ParserProcess:
 
     def _start(self) -> Connection:
         """Start a child and wait until it is ready, so its start-up never counts against a file."""
-        process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD_CODE, str(self.budget.memory_mb), str(self.budget.timeout_s)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)},
-        )
-        if process.stdin is None or process.stdout is None:  # never: both are pipes; this tells mypy
-            raise UnreadableFileError(f"the reader process has no pipes: {_START_HINT}")
-        self._send_conn = Connection(os.dup(process.stdin.fileno()), readable=False)
-        self._conn = Connection(os.dup(process.stdout.fileno()), writable=False)
-        process.stdin.close()
-        process.stdout.close()
-        self._process = process
+        self._spawn()
         self.starts += 1
+        conn = self._conn
         try:
-            ready = self._conn.poll(_START_TIMEOUT_S) and self._conn.recv() == ("ready", None)
+            ready = conn is not None and conn.poll(_START_TIMEOUT_S) and conn.recv() == ("ready", None)
         except (EOFError, OSError):
             ready = False
-        if not ready:
+        if conn is None or not ready:
             code = self._stop()
             log.error("the reader process did not start (exit status %s)", code)
-            raise UnreadableFileError(f"the reader process did not start (exit status {code}): {_START_HINT}")
-        return self._conn
+            raise ReaderStartError(f"the reader process did not start (exit status {code}): {_START_HINT}")
+        return conn
+
+    def _spawn(self) -> None:
+        """Start the child process with pipes to it. Raises ReaderStartError if the system refuses."""
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _CHILD_CODE, str(self.budget.memory_mb), str(self.budget.timeout_s)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=child_environment(),
+            )
+        except OSError as exc:
+            raise ReaderStartError(_spawn_failure(exc)) from exc
+        self._process = process
+        try:
+            if process.stdin is None or process.stdout is None:  # never: both are pipes; this tells mypy
+                raise OSError("the reader process has no pipes")
+            self._send_conn = Connection(os.dup(process.stdin.fileno()), readable=False)
+            self._conn = Connection(os.dup(process.stdout.fileno()), writable=False)
+        except OSError as exc:
+            self._stop()
+            raise ReaderStartError(_spawn_failure(exc)) from exc
+        finally:
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
 
     def _stop(self, grace_s: float = 0) -> int | None:
         """Kill the child (if still running after `grace_s`) and return its exit code."""
@@ -223,10 +255,10 @@ def serve_stdio() -> None:
 def serve(receive: Connection, conn: Connection, memory_mb: int, timeout_s: float) -> None:
     """The child's loop: read `(suffix, data)` messages and answer `(kind, value)` until None."""
     logging.getLogger().addHandler(logging.NullHandler())  # readers' warnings must not reach stderr
-    _limit_memory(memory_mb)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a reader killed by SIGXCPU must not dump core
     conn.send(("ready", None))
     while True:
+        _limit_memory(memory_mb)  # the message itself counts against the file's budget
         try:
             message = receive.recv()
         except (EOFError, OSError):
@@ -261,14 +293,21 @@ def _answer(suffix: str, data: bytes) -> tuple[str, object]:
 
 
 def _limit_memory(memory_mb: int) -> None:
-    """Cap the address space at what the child has mapped now plus the budget."""
+    """Allow the next file the budget on top of what the child has mapped now.
+
+    Only the soft limit moves, so it can be raised again for each file: what earlier files and lazily
+    imported readers keep mapped must not shrink the budget of the files after them.
+    """
     try:
         with open("/proc/self/statm", encoding="ascii") as statm:
             mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except OSError:  # no /proc (not Linux): the time budget and the archive checks still apply
         return
-    limit = mapped + memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    soft = mapped + memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _limit_cpu(timeout_s: float) -> None:

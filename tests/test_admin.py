@@ -70,8 +70,8 @@ def test_reindex_publishes_and_the_server_swaps(live: tuple[TestClient, Path]) -
     assert build["embedded"] == 1 and build["reused"] == build["chunks"] - 1
     assert status["current"]["generation"] == build["generation"] != before
     assert {d["id"] for d in status["current"]["per_document"]} == {
-        "hotline",
-        "mieux-asia-labour-migration-and-thb",
+        "hotline.md",
+        "mieux-asia-labour-migration-and-thb.txt",
     }
     answer = client.get("/api/search", params={"q": "hotline for migrants", "k": 1}).json()
     assert answer["index"]["generation"] == build["generation"]

@@ -37,9 +37,9 @@ SEARCH_ROUTES = [
     ("GET", "/api/search?q=remittances"),
     ("POST", "/api/ask"),
     ("GET", "/api/documents"),
-    ("GET", "/api/documents/mieux-asia-labour-migration-and-thb"),
+    ("GET", "/api/documents/mieux-asia-labour-migration-and-thb.txt"),
     ("GET", "/api/index"),
-    ("GET", "/documents/mieux-asia-labour-migration-and-thb"),
+    ("GET", "/documents/mieux-asia-labour-migration-and-thb.txt"),
 ]
 
 
@@ -101,7 +101,7 @@ def test_answers_carry_signed_source_links_that_open_without_a_key(keyed: TestCl
     assert keyed.get(other_doc).status_code == 401
 
 
-REPORT_ID = "mieux-asia-labour-migration-and-thb"
+REPORT_ID = "mieux-asia-labour-migration-and-thb.txt"
 
 
 def _served_hash(client: TestClient, document: str) -> str:
@@ -156,7 +156,7 @@ def test_a_link_stops_working_when_its_document_is_replaced(
         (corpus / "policy.md").write_text(old.replace("Remittances", "Xemittances"))
         build_index(corpus, tmp_path / "index", embedder)
         client.app.state.engine.refresh()  # type: ignore[attr-defined]
-        assert client.get("/api/documents/policy", headers=bearer(SEARCH_KEY)).status_code == 200
+        assert client.get("/api/documents/policy.md", headers=bearer(SEARCH_KEY)).status_code == 200
         r = client.get(url)
         assert r.status_code == 401 and "stale" in r.json()["detail"] and "search again" in r.json()["detail"]
         fresh = client.get("/api/search", params={"q": "remittances"}, headers=bearer(SEARCH_KEY)).json()

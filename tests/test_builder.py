@@ -74,7 +74,7 @@ def test_editing_one_document_embeds_only_its_chunks(corpus: Path, tmp_path: Pat
 
     generation = open_current(index, counting.name, counting.dim)
     top = search(generation, counting, "Is there a hotline for migrants?", 1)[0]
-    assert "hotline" in top.text and top.citation.document == "beta"
+    assert "hotline" in top.text and top.citation.document == "beta.md"
 
 
 def test_deleted_document_never_appears_again(corpus: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
@@ -84,9 +84,9 @@ def test_deleted_document_never_appears_again(corpus: Path, tmp_path: Path, coun
     summary = build_index(corpus, index, counting)
     assert summary.documents == 3 and summary.removed == 1 and summary.embedded == 0
     generation = open_current(index, counting.name, counting.dim)
-    assert "gamma" not in {d.id for d in generation.manifest.documents}
+    assert "gamma.md" not in {d.id for d in generation.manifest.documents}
     hits = search(generation, counting, "Fishing crews in the Gulf of Thailand inspected at port", 50)
-    assert all(h.citation.document != "gamma" for h in hits)
+    assert all(h.citation.document != "gamma.md" for h in hits)
 
 
 def test_unchanged_corpus_embeds_nothing(corpus: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
@@ -160,12 +160,12 @@ def test_same_bytes_read_differently_are_chunked_again(
     index = tmp_path / "index"
     (corpus / "page.md").write_text("<h2>Shelters</h2><p>Shelters give legal aid to victims of trafficking.</p>")
     build_index(corpus, index, counting)
-    (corpus / "page.md").rename(corpus / "page.html")  # same id, same bytes, different reader
+    (corpus / "page.md").rename(corpus / "page.html")  # same bytes, different reader (and id)
     summary = build_index(corpus, index, counting)
     assert summary.full_reason is None
     generation = open_current(index, counting.name, counting.dim)
     top = search(generation, counting, "legal aid in shelters", 1)[0]
-    assert top.citation.document == "page" and top.text.startswith("Shelters\n\nShelters give legal aid")
+    assert top.citation.document == "page.html" and top.text.startswith("Shelters\n\nShelters give legal aid")
     assert top.citation.section == ("Shelters",)
 
 

@@ -47,7 +47,7 @@ def test_index_info_ask_round_trip(tmp_path: Path) -> None:
     info = run("info", "--index", str(index))
     assert info.returncode == 0
     assert "all-MiniLM-L6-v2 (dimension 384)" in info.stdout
-    assert "report:" in info.stdout and "skipped broken.txt" in info.stdout
+    assert "report.txt:" in info.stdout and "skipped broken.txt" in info.stdout
 
     asked = run("ask", "remittances Kyrgyzstan GDP", "--k", "2", "--json", env={"ASKREPORT_INDEX_DIR": str(index)})
     assert asked.returncode == 0, asked.stderr
@@ -111,7 +111,7 @@ def test_rollback_switches_to_the_previous_generation(tmp_path: Path) -> None:
     assert rolled.stdout.strip() == f"rolled back from {names[1]} to {names[0]}"
     assert (index / "CURRENT").read_text().strip() == names[0]
     info = json.loads(run("info", "--json", "--index", str(index)).stdout)
-    assert [d["id"] for d in info["documents"]] == ["one"]
+    assert [d["id"] for d in info["documents"]] == ["one.md"]
 
 
 @pytest.mark.slow

@@ -112,7 +112,7 @@ def test_html_body_text_without_script_style_nav(formats_index: Path, embedder: 
     assert hit.citation.section == ("Shelter network", "Funding")
     assert hit.citation.title == "Shelter Network"
     generation = open_current(formats_index / "index")
-    text = generation.store.document("shelter").text
+    text = generation.store.document("shelter.html").text
     assert "scriptsecret" not in text and "navsecret" not in text and "color:red" not in text
 
 
@@ -121,7 +121,7 @@ def test_bad_files_are_skipped_and_listed(formats_index: Path, embedder: Sentenc
     with TestClient(create_app(settings, embedder=embedder)) as client:
         status = client.get("/api/index").json()
     current = status["current"]
-    assert sorted(d["id"] for d in current["per_document"]) == ["guide", "review", "shelter"]
+    assert sorted(d["id"] for d in current["per_document"]) == ["guide.docx", "review.pdf", "shelter.html"]
     reasons = {s["path"]: s["reason"] for s in current["skipped"]}
     assert set(reasons) == {"broken.pdf", "image.txt", "empty.md", "huge.txt"}
     assert reasons["broken.pdf"].startswith("not a readable PDF")

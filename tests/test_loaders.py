@@ -21,7 +21,7 @@ def _write_corpus(root: Path) -> None:
 def test_unreadable_files_are_skipped_with_reasons(tmp_path: Path) -> None:
     _write_corpus(tmp_path)
     loaded = load_corpus(tmp_path)
-    assert sorted(d.id for d in loaded.documents) == ["good", "notes"]
+    assert sorted(d.id for d in loaded.documents) == ["good.txt", "notes.md"]
     reasons = {s.path: s.reason for s in loaded.skipped}
     assert set(reasons) == {"latin1.txt", "empty.txt", "binary.txt", "slides.pptx"}
     assert "not valid UTF-8" in reasons["latin1.txt"] and "save it as UTF-8" in reasons["latin1.txt"]
@@ -33,9 +33,9 @@ def test_unreadable_files_are_skipped_with_reasons(tmp_path: Path) -> None:
 def test_markdown_title_and_file_name_title(tmp_path: Path) -> None:
     _write_corpus(tmp_path)
     docs = {d.id: d for d in load_corpus(tmp_path).documents}
-    assert docs["notes"].title == "Notes"
-    assert docs["good"].title == "Good"
-    assert docs["notes"].text == "Notes\n\nMarkdown text."
+    assert docs["notes.md"].title == "Notes"
+    assert docs["good.txt"].title == "Good"
+    assert docs["notes.md"].text == "Notes\n\nMarkdown text."
 
 
 def test_missing_corpus_says_how_to_fix(tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_ids_are_unique_and_url_safe(tmp_path: Path) -> None:
     (tmp_path / "report-a.md").write_text("two", encoding="utf-8")
     (tmp_path / "sub" / "x.txt").write_text("three", encoding="utf-8")
     ids = {d.source: d.id for d in load_corpus(tmp_path).documents}
-    assert ids["report-a.md"] == "report-a" and ids["sub/x.txt"] == "sub-x"
+    assert ids["report-a.md"] == "report-a.md" and ids["sub/x.txt"] == "sub--x.txt"
     assert ids["Report A.txt"] == document_id(Path("Report A.txt")) and ids["Report A.txt"].startswith("report-a_")
     assert re.fullmatch(r"etc-passwd_[0-9a-f]{8}", document_id(Path("../../etc/passwd")))
 
@@ -64,7 +64,7 @@ def test_bom_only_file_is_skipped_not_fatal(tmp_path: Path) -> None:
     (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf")
     (tmp_path / "ok.txt").write_text("Fine.")
     loaded = load_corpus(tmp_path)
-    assert [d.id for d in loaded.documents] == ["ok"]
+    assert [d.id for d in loaded.documents] == ["ok.txt"]
     assert "empty" in loaded.skipped[0].reason
 
 
@@ -75,13 +75,13 @@ def test_symlink_out_of_the_corpus_is_ignored(tmp_path: Path) -> None:
     secret.write_text("top secret")
     (corpus / "link.txt").symlink_to(secret)
     (corpus / "ok.txt").write_text("Fine.")
-    assert [d.id for d in load_corpus(corpus).documents] == ["ok"]
+    assert [d.id for d in load_corpus(corpus).documents] == ["ok.txt"]
 
 
 def test_file_over_the_size_limit_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "big.txt").write_text("word " * 1000)
     (tmp_path / "ok.txt").write_text("Fine.")
     loaded = load_corpus(tmp_path, max_bytes=1000)
-    assert [d.id for d in loaded.documents] == ["ok"]
+    assert [d.id for d in loaded.documents] == ["ok.txt"]
     assert "over the 0.000953674 MB limit" in loaded.skipped[0].reason or "limit" in loaded.skipped[0].reason
     assert "ASKREPORT_MAX_FILE_MB" in loaded.skipped[0].reason

@@ -172,7 +172,7 @@ def test_unknown_document_404_is_documented(open_server: Server) -> None:
     ("method", "path", "url"),
     [
         ("GET", "/api/documents", "/api/documents"),
-        ("GET", "/api/documents/{document_id}", "/api/documents/mieux-asia-labour-migration-and-thb"),
+        ("GET", "/api/documents/{document_id}", "/api/documents/mieux-asia-labour-migration-and-thb.txt"),
         ("GET", "/api/search", "/api/search?q=remittances"),
         ("GET", "/api/index", "/api/index"),
     ],

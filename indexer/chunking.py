@@ -6,21 +6,30 @@ chunk is still small; a block too long for the window is cut at sentence ends,
 and a sentence too long for it at word ends. The section path the model sees
 before each passage takes at most half the window (outer headings are dropped
 first), so every passage has room: the window holds for every chunk.
+
+A passage is also capped in characters (`ChunkerSettings.max_chars`): the tokenizer
+makes one [UNK] of any word over 100 characters, so a window in tokens alone let 49 MB
+of "a" become one passage. A run without whitespace is cut at a character boundary.
+The cap also bounds every text handed to the tokenizer, so chunking is linear in the
+size of the document.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from indexer.models import Block, BlockKind, Chunk, Document, Section
-from indexer.sentences import sentence_spans
+from indexer.sentences import iter_sentence_spans
 
 TokenCounter = Callable[[str], int]
+Fits = Callable[[int, int], bool]
 
 _WORD = re.compile(r"\S+")
 PATH_SEPARATOR = " > "
+CHARS_PER_TOKEN = 8  # English averages 4-5 characters a token; the report's passages stay under 7
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,11 @@ class ChunkerSettings:
 
     max_tokens: int = 256
     min_tokens: int = 64
+
+    @property
+    def max_chars(self) -> int:
+        """The most characters a passage holds, whatever the tokenizer counts."""
+        return self.max_tokens * CHARS_PER_TOKEN
 
 
 def embed_text(section_path: tuple[str, ...], passage: str) -> str:
@@ -41,10 +55,12 @@ def embed_text(section_path: tuple[str, ...], passage: str) -> str:
 def chunk_document(doc: Document, count_tokens: TokenCounter, settings: ChunkerSettings | None = None) -> list[Chunk]:
     """Chunk a document section by section."""
     settings = settings or ChunkerSettings()
+    by_section: defaultdict[int, list[Block]] = defaultdict(list)
+    for block in doc.blocks:
+        by_section[block.section].append(block)
     chunks: list[Chunk] = []
     for section in doc.sections:
-        blocks = [b for b in doc.blocks if b.section == section.ordinal]
-        chunks.extend(_chunk_section(doc, section, blocks, count_tokens, settings))
+        chunks.extend(_chunk_section(doc, section, by_section[section.ordinal], count_tokens, settings))
     return chunks
 
 
@@ -58,14 +74,20 @@ def _chunk_section(
     if all(b.kind is BlockKind.HEADING for b in blocks):
         return
 
-    path = _path_in_budget(section.path, count_tokens, settings.max_tokens // 2)
+    path = _path_in_budget(section.path, count_tokens, settings.max_tokens // 2, settings.max_chars // 2)
 
     def tokens(start: int, end: int) -> int:
         return count_tokens(embed_text(path, doc.text[start:end]))
 
-    units = _units(doc.text, blocks, tokens, settings.max_tokens)
-    for start, end in _merge(units, tokens, settings):
-        page = next((b.page for b in blocks if b.end > start), None)
+    def fits(start: int, end: int) -> bool:
+        # characters first: the tokenizer never sees more than max_chars of passage
+        return end - start <= settings.max_chars and tokens(start, end) <= settings.max_tokens
+
+    units = _units(doc.text, blocks, fits, settings.max_chars)
+    next_block = 0
+    for start, end in _merge(units, tokens, fits, settings.min_tokens):
+        while next_block < len(blocks) - 1 and blocks[next_block].end <= start:
+            next_block += 1
         yield Chunk(
             document_id=doc.id,
             section=section.ordinal,
@@ -74,89 +96,134 @@ def _chunk_section(
             end=end,
             text=doc.text[start:end],
             embed_text=embed_text(path, doc.text[start:end]),
-            page=page,
+            page=blocks[next_block].page if blocks[next_block].end > start else None,
         )
 
 
-def _path_in_budget(path: tuple[str, ...], count_tokens: TokenCounter, budget: int) -> tuple[str, ...]:
-    """The innermost headings of `path` that fit `budget` tokens; none if the last heading alone is over.
+def _path_in_budget(
+    path: tuple[str, ...], count_tokens: TokenCounter, budget: int, char_budget: int
+) -> tuple[str, ...]:
+    """The innermost headings of `path` that fit `budget` tokens and `char_budget` characters; none
+    if the last heading alone is over.
 
     A path longer than the window would leave no room for the passage; the heading of an
-    overlong path is still quoted by the section's first passage.
+    overlong path is still quoted by the section's first passage. Fewer headings never count
+    more tokens, so the outermost heading that fits is found by bisection.
     """
-    for i in range(len(path)):
-        if count_tokens(embed_text(path[i:], "")) <= budget:
-            return path[i:]
-    return ()
+    first = len(path)  # the outermost heading from which the path fits in characters
+    chars = 1  # the line break after the path
+    while first > 0:
+        extra = len(path[first - 1]) + (len(PATH_SEPARATOR) if first < len(path) else 0)
+        if chars + extra > char_budget:
+            break
+        chars += extra
+        first -= 1
+    lo, hi = first, len(path)  # the answer is path[i:] for the least i in [lo, hi) that fits, else ()
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if count_tokens(embed_text(path[mid:], "")) <= budget:
+            hi = mid
+        else:
+            lo = mid + 1
+    return path[lo:] if lo < len(path) else ()
 
 
-def _units(
-    text: str, blocks: list[Block], tokens: Callable[[int, int], int], limit: int
-) -> list[tuple[int, int, bool]]:
+def _units(text: str, blocks: list[Block], fits: Fits, max_chars: int) -> list[tuple[int, int, bool]]:
     """(start, end, sticky) spans that each fit the window; a sticky span (a heading) joins the next."""
     units: list[tuple[int, int, bool]] = []
     for block in blocks:
         start = block.start
-        if units and units[-1][2] and tokens(units[-1][0], block.end) > limit:
+        if units and units[-1][2] and not fits(units[-1][0], block.end):
             start = units.pop()[0]  # cut heading and block together, so the heading leads the first piece
-        if tokens(start, block.end) <= limit:
+        if fits(start, block.end):
             units.append((start, block.end, block.kind is BlockKind.HEADING))
         else:
-            units.extend((s, e, False) for s, e in _split_long(text, start, block.end, tokens, limit))
+            units.extend((s, e, False) for s, e in _split_long(text, start, block.end, fits, max_chars))
     return units
 
 
-def _split_long(
-    text: str, start: int, end: int, tokens: Callable[[int, int], int], limit: int
-) -> list[tuple[int, int]]:
+def _split_long(text: str, start: int, end: int, fits: Fits, max_chars: int) -> Iterator[tuple[int, int]]:
     """Cut a span that is too long at sentence ends, then word ends, then characters."""
-    spans: list[tuple[int, int]] = []
-    for s, e in sentence_spans(text, start, end):
-        if tokens(s, e) <= limit:
-            spans.append((s, e))
+    return _pack(_sentence_pieces(text, start, end, fits, max_chars), fits, max_chars)
+
+
+def _sentence_pieces(text: str, start: int, end: int, fits: Fits, max_chars: int) -> Iterator[tuple[int, int]]:
+    for s, e in iter_sentence_spans(text, start, end):
+        if fits(s, e):
+            yield s, e
             continue
-        for ws, we in _pack(_pieces(_WORD, text, s, e), tokens, limit):
-            if tokens(ws, we) <= limit:
-                spans.append((ws, we))
+        for ws, we in _pack(_pieces(_WORD, text, s, e), fits, max_chars):
+            if fits(ws, we):
+                yield ws, we
             else:
-                spans.extend(_split_chars(ws, we, tokens, limit))
-    return _pack(spans, tokens, limit)
+                yield from _split_chars(ws, we, fits, max_chars)
 
 
-def _pieces(pattern: re.Pattern[str], text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans = (_trim(text, *m.span()) for m in pattern.finditer(text, start, end))
-    return [(s, e) for s, e in spans if s < e]
+def _pieces(pattern: re.Pattern[str], text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for m in pattern.finditer(text, start, end):
+        s, e = _trim(text, *m.span())
+        if s < e:
+            yield s, e
 
 
-def _split_chars(start: int, end: int, tokens: Callable[[int, int], int], limit: int) -> list[tuple[int, int]]:
-    """Cut one overlong word (a URL, unspaced script) into the longest pieces that fit."""
-    out: list[tuple[int, int]] = []
+def _split_chars(start: int, end: int, fits: Fits, max_chars: int) -> Iterator[tuple[int, int]]:
+    """Cut one overlong word (a URL, unspaced script, a run of one letter) into the longest pieces that fit."""
     while start < end:
-        lo, hi = start + 1, end
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if tokens(start, mid) <= limit:
-                lo = mid
-            else:
-                hi = mid - 1
-        out.append((start, lo))
-        start = lo
-    return out
-
-
-def _pack(spans: list[tuple[int, int]], tokens: Callable[[int, int], int], limit: int) -> list[tuple[int, int]]:
-    """Greedily join neighbouring spans while the joined span fits the window."""
-    out: list[tuple[int, int]] = []
-    for s, e in spans:
-        if out and tokens(out[-1][0], e) <= limit:
-            out[-1] = (out[-1][0], e)
+        hi = min(end, start + max_chars)
+        if fits(start, hi):
+            lo = hi
         else:
-            out.append((s, e))
-    return out
+            lo, hi = start + 1, hi - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if fits(start, mid):
+                    lo = mid
+                else:
+                    hi = mid - 1
+        yield start, lo
+        start = lo
+
+
+def _pack(spans: Iterable[tuple[int, int]], fits: Fits, max_chars: int) -> Iterator[tuple[int, int]]:
+    """Greedily join neighbouring spans while the joined span fits the window.
+
+    Fewer spans never count more tokens, so the longest run that fits is found by galloping,
+    then bisection: a few tokenizer calls a piece rather than one a span. Only the spans that
+    end within `max_chars` of the piece's start are held.
+    """
+    pending = iter(spans)
+    held: deque[tuple[int, int]] = deque()
+    more = True
+    while True:
+        if not held:
+            first = next(pending, None)
+            if first is None:
+                return
+            held.append(first)
+        start = held[0][0]
+        while more and held[-1][1] - start <= max_chars:
+            following = next(pending, None)
+            more = following is not None
+            if following is not None:
+                held.append(following)
+        last = len(held) - 1 if held[-1][1] - start <= max_chars else len(held) - 2
+        ok, probe = 0, 1  # held[:ok + 1] joined fits (one span always stands alone); held[:probe + 1] is next
+        while probe <= last and fits(start, held[probe][1]):
+            ok, probe = probe, probe * 2
+        bad = min(probe, last + 1)
+        while bad - ok > 1:
+            mid = (ok + bad) // 2
+            if fits(start, held[mid][1]):
+                ok = mid
+            else:
+                bad = mid
+        yield start, held[ok][1]
+        for _ in range(ok + 1):
+            held.popleft()
 
 
 def _merge(
-    units: list[tuple[int, int, bool]], tokens: Callable[[int, int], int], settings: ChunkerSettings
+    units: list[tuple[int, int, bool]], tokens: Callable[[int, int], int], fits: Fits, min_tokens: int
 ) -> list[tuple[int, int]]:
     """Join a unit to the chunk before it while that chunk is sticky or still small."""
     out: list[tuple[int, int]] = []
@@ -164,8 +231,8 @@ def _merge(
     for start, end, unit_sticky in units:
         if out:
             prev_start, _ = out[-1]
-            small = tokens(*out[-1]) < settings.min_tokens or tokens(start, end) < settings.min_tokens
-            if (sticky or small) and tokens(prev_start, end) <= settings.max_tokens:
+            small = tokens(*out[-1]) < min_tokens or tokens(start, end) < min_tokens
+            if (sticky or small) and fits(prev_start, end):
                 out[-1] = (prev_start, end)
                 sticky = unit_sticky
                 continue

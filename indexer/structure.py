@@ -5,11 +5,16 @@ are headings, tab-separated lines are table rows (and rows whose tab was lost
 still start with a label seen in other rows), lines starting with a superscript
 number are footnotes, and a paragraph cut by a page break continues with a
 lower-case word after the break. Markdown `#` headings are honoured as given.
+
+Every pass is linear in the size of the document (hostile files of many headings, rows
+or continued paragraphs once took seconds to minutes): labels are looked up by prefix,
+rejoined lines are built once, and each section is closed from its last block.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, replace
 
 from indexer.canonical import clean_line, markdown_heading, split_paragraphs
@@ -21,6 +26,8 @@ _SENTENCE_END = tuple(".!?:;,)]\"'\u201d\u2019")
 _TITLE_END = tuple(".!?:;,")
 _MAX_HEADING_WORDS = 18
 _MAX_HEADING_CHARS = 150
+_MAX_LEVEL = 6  # the deepest a colon nests a heading: as deep as Markdown and HTML go
+_MAX_LABEL_CHARS = 150  # a longer first cell is not a row label: it is not looked for in rows without tabs
 
 
 @dataclass
@@ -127,6 +134,7 @@ def _mark_footnotes_lists_tables(paras: list[_Para]) -> None:
 
 def _mark_rows_without_tabs(paras: list[_Para], labels: set[str]) -> None:
     """One-line paragraphs that start with a known row label and sit next to other rows."""
+    labels = {label for label in labels if len(label) <= _MAX_LABEL_CHARS}
     found = {
         i: label
         for i, p in enumerate(paras)
@@ -144,23 +152,67 @@ def _mark_rows_without_tabs(paras: list[_Para], labels: set[str]) -> None:
 
 
 def _row_label(line: str, labels: set[str]) -> str | None:
-    """The table label a tab-less row starts with, if any (longest match wins)."""
-    matches = [lab for lab in labels if line.startswith(lab + " ") and len(line) > len(lab) + 1]
-    return max(matches, key=len) if matches else None
+    """The table label a tab-less row starts with, if any (longest match wins).
+
+    A label is followed by a space and more text, so only the prefixes that end before a space
+    within the first `_MAX_LABEL_CHARS` characters are looked up: bounded work per line,
+    however many labels the document has.
+    """
+    cut = line.rfind(" ", 0, min(_MAX_LABEL_CHARS, len(line) - 2) + 1)
+    while cut > 0:
+        if line[:cut] in labels:
+            return line[:cut]
+        cut = line.rfind(" ", 0, cut)
+    return None
 
 
-def _continues(first: _Para, second: _Para) -> bool:
-    """Whether `second` is the rest of `first`, cut off by a page break."""
-    if first.kind is not BlockKind.PARAGRAPH or second.kind is not BlockKind.PARAGRAPH:
-        return False
-    head = second.lines[0][:1]
-    if first.lines[-1].endswith(_SENTENCE_END):
-        return False
-    if head.islower():
-        return True
-    # a digit may open the paragraph under a heading ("Kyrgyzstan" / "2013 saw..."), so a
-    # digit continues only a paragraph that cannot be a heading
-    return head.isdigit() and not (len(first.lines) == 1 and _is_title_like(first.lines[0]))
+@dataclass
+class _Run:
+    """A paragraph being rejoined across page breaks; its last line is kept in pieces and joined
+    once, so a chain of continued paragraphs costs its length, not the square of it."""
+
+    first: _Para
+    lines: list[str]
+    tail: list[str]
+    tail_chars: int  # the length of the last line once joined
+    merged: bool = False
+
+    @classmethod
+    def of(cls, para: _Para) -> _Run:
+        return cls(para, para.lines[:-1], para.lines[-1:], len(para.lines[-1]))
+
+    def continued_by(self, second: _Para) -> bool:
+        """Whether `second` is the rest of this paragraph, cut off by a page break."""
+        if self.first.kind is not BlockKind.PARAGRAPH or second.kind is not BlockKind.PARAGRAPH:
+            return False
+        head = second.lines[0][:1]
+        if self.tail[-1].endswith(_SENTENCE_END):
+            return False
+        if head.islower():
+            return True
+        # a digit may open the paragraph under a heading ("Kyrgyzstan" / "2013 saw..."), so a
+        # digit continues only a paragraph that cannot be a heading
+        return head.isdigit() and not self._one_title_like_line()
+
+    def _one_title_like_line(self) -> bool:
+        if self.lines or self.tail_chars > _MAX_HEADING_CHARS:
+            return False
+        return _is_title_like(" ".join(self.tail))
+
+    def join(self, nxt: _Para) -> None:
+        self.merged = True
+        self.tail.append(nxt.lines[0])
+        self.tail_chars += 1 + len(nxt.lines[0])
+        if len(nxt.lines) > 1:
+            self.lines.append(" ".join(self.tail))
+            self.lines.extend(nxt.lines[1:-1])
+            self.tail = [nxt.lines[-1]]
+            self.tail_chars = len(nxt.lines[-1])
+
+    def para(self) -> _Para:
+        if not self.merged:
+            return self.first
+        return _Para(BlockKind.PARAGRAPH, [*self.lines, " ".join(self.tail)], page=self.first.page)
 
 
 def _rejoin_split_paragraphs(paras: list[_Para]) -> list[_Para]:
@@ -168,21 +220,19 @@ def _rejoin_split_paragraphs(paras: list[_Para]) -> list[_Para]:
     out: list[_Para] = []
     i = 0
     while i < len(paras):
-        current = paras[i]
+        run = _Run.of(paras[i])
         i += 1
         held: list[_Para] = []
         while True:
             j = i
             while j < len(paras) and paras[j].kind is BlockKind.FOOTNOTE:
                 j += 1
-            if j >= len(paras) or not _continues(current, paras[j]):
+            if j >= len(paras) or not run.continued_by(paras[j]):
                 break
             held.extend(paras[i:j])
-            nxt = paras[j]
-            merged = current.lines[:-1] + [current.lines[-1] + " " + nxt.lines[0]] + nxt.lines[1:]
-            current = _Para(BlockKind.PARAGRAPH, merged, page=current.page)
+            run.join(paras[j])
             i = j + 1
-        out.append(current)
+        out.append(run.para())
         out.extend(held)
     return out
 
@@ -215,21 +265,41 @@ def _mark_plain_headings(paras: list[_Para]) -> None:
 
 def _nest_headings_introduced_by_a_colon(paras: list[_Para]) -> None:
     """A section whose text ends with a colon right before the next heading introduces the
-    sections that follow ("...will require dedicated attention:"): they become its children."""
-    for i in range(1, len(paras) - 1):
-        intro, nxt = paras[i], paras[i + 1]
-        if intro.kind is not BlockKind.PARAGRAPH or not intro.lines[-1].endswith(":"):
+    sections that follow ("...will require dedicated attention:"): they become its children.
+
+    Each colon opens a nesting: every later heading goes one level deeper until one is above the
+    introducing section's level. The nestings are applied oldest first in one pass; a heading goes
+    no deeper than `_MAX_LEVEL`, so each one passes at most that many open nestings (a chain of
+    colons once made the pass, and the section paths, grow with the square of the headings).
+    """
+    nestings: deque[int] = deque()  # the introducing sections' levels, newest first
+    parent: _Para | None = None
+    for i, p in enumerate(paras):
+        if p.kind is not BlockKind.HEADING:
             continue
-        if nxt.kind is not BlockKind.HEADING:
-            continue
-        parent = next((p for p in reversed(paras[:i]) if p.kind is BlockKind.HEADING), None)
-        if parent is None or nxt.level != parent.level:
-            continue
-        for p in paras[i + 1 :]:
-            if p.kind is BlockKind.HEADING:
-                if p.level < parent.level:
-                    break
-                p.level += 1
+        p.level = _nest(nestings, p.level)
+        intro = paras[i - 1]
+        if (
+            parent is not None
+            and intro.kind is BlockKind.PARAGRAPH
+            and intro.lines[-1].endswith(":")
+            and p.level == parent.level
+        ):
+            nestings.appendleft(parent.level)
+            p.level = min(p.level + 1, _MAX_LEVEL)
+        parent = p
+
+
+def _nest(nestings: deque[int], level: int) -> int:
+    """A heading's level after the open nestings, oldest first; a heading above a nesting's level closes it."""
+    kept: list[int] = []
+    while nestings and level < _MAX_LEVEL:
+        opened_at = nestings.pop()
+        if level >= opened_at:
+            level += 1
+            kept.append(opened_at)
+    nestings.extend(reversed(kept))
+    return level
 
 
 def _assemble(paras: list[_Para]) -> Structure:
@@ -238,25 +308,26 @@ def _assemble(paras: list[_Para]) -> Structure:
     sections: list[Section] = []
     heads: list[tuple[int, str]] = []  # (level, title) of the open headings
     current = Section(0, (), 0, 0, 0)
+    last_end: int | None = None  # where the current section's last block ends
     pos = 0
     for p in paras:
         text = p.text
         if p.kind is BlockKind.HEADING:
-            _close(current, blocks, sections)
+            _close(current, last_end, sections)
             while heads and heads[-1][0] >= p.level:
                 heads.pop()
             heads.append((p.level, text))
             current = Section(len(sections), tuple(h[1] for h in heads), p.level, pos, pos)
         blocks.append(Block(p.kind, pos, pos + len(text), current.ordinal, p.page))
+        last_end = pos + len(text)
         parts.append(text)
         pos += len(text) + 2
-    _close(current, blocks, sections)
+    _close(current, last_end, sections)
     return Structure("\n\n".join(parts), tuple(blocks), tuple(sections))
 
 
-def _close(section: Section, blocks: list[Block], sections: list[Section]) -> None:
-    """Record `section`, ending at its last block; an empty root section is dropped."""
-    own = [b for b in blocks if b.section == section.ordinal]
-    if not own:
+def _close(section: Section, last_end: int | None, sections: list[Section]) -> None:
+    """Record `section`, ending at its last block; an empty root section (no block yet) is dropped."""
+    if last_end is None:
         return
-    sections.append(replace(section, end=own[-1].end))
+    sections.append(replace(section, end=last_end))

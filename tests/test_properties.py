@@ -381,12 +381,14 @@ def check_chunks(
         assert c.document_id == doc.id and c.section_path == section.path
         assert doc.text[c.start : c.end] == c.text and c.text and c.text == c.text.strip()
         assert section.start <= c.start < c.end <= section.end
-        # the model sees the innermost headings that fit half the window, then the passage
+        # the model sees the innermost headings that fit half the window (and half the cap), then the passage
         shown = next(p for p in _suffixes(section.path) if c.embed_text == embed_text(p, c.text))
-        budget = limits.max_tokens // 2
-        assert not shown or count(embed_text(shown, "")) <= budget
-        assert shown == section.path or count(embed_text(section.path, "")) > budget
+        budget, char_budget = limits.max_tokens // 2, limits.max_chars // 2
+        assert not shown or (count(embed_text(shown, "")) <= budget and len(embed_text(shown, "")) <= char_budget)
+        full = embed_text(section.path, "")
+        assert shown == section.path or count(full) > budget or len(full) > char_budget
         assert count(c.embed_text) <= limits.max_tokens, (count(c.embed_text), c.embed_text[:200])
+        assert len(c.text) <= limits.max_chars
         home = [b for b in doc.blocks if b.start <= c.start < b.end]
         assert len(home) == 1 and home[0].section == c.section and c.page == home[0].page
     for a, b in zip(chunks, chunks[1:], strict=False):
@@ -411,19 +413,20 @@ def _suffixes(path: tuple[str, ...]) -> list[tuple[str, ...]]:
 def _check_merging(
     doc: Document, own: list[Chunk], blocks: list[Block], count: Callable[[str], int], limits: ChunkerSettings
 ) -> None:
-    """A small chunk, or a chunk that is only its heading, stands alone only when joining the next overflows."""
+    """A small chunk, or a chunk that is only its heading, stands alone only when joining the next overflows
+    (the window in tokens or the cap in characters)."""
     heading = blocks[0] if blocks[0].kind is BlockKind.HEADING else None
     path = own[0].embed_text[: len(own[0].embed_text) - len(own[0].text)]
 
-    def joined(a: Chunk, b: Chunk) -> int:
-        return count(path + doc.text[a.start : b.end])
+    def overflows(a: Chunk, b: Chunk) -> bool:
+        return b.end - a.start > limits.max_chars or count(path + doc.text[a.start : b.end]) > limits.max_tokens
 
     for a, b in zip(own, own[1:], strict=False):
         if count(a.embed_text) < limits.min_tokens:
-            assert joined(a, b) > limits.max_tokens
+            assert overflows(a, b)
     first = own[0]
     if heading is not None and first.end == heading.end and count(path + first.text) <= limits.max_tokens:
-        assert len(own) > 1 and joined(first, own[1]) > limits.max_tokens
+        assert len(own) > 1 and overflows(first, own[1])
 
 
 def _doc(structure: Structure) -> Document:

@@ -145,3 +145,11 @@ def test_colon_before_a_table_heading_does_not_nest_further() -> None:
     raw = "Title\n\nIntro text.\n\nActions\n\nThe table lists:\n\nKyrgyzstan (2013)\n\nObjective\tX\nResult\tY"
     structure = parse(raw)
     assert structure.sections[-1].path == ("Title", "Actions", "Kyrgyzstan (2013)")
+
+
+def test_a_chain_of_colons_nests_no_deeper_than_markdown() -> None:
+    doc_text = "Report\n\n" + "".join(f"Head {i}\n\nSome text:\n\n" for i in range(50))
+    s = parse(doc_text)
+    assert [sec.level for sec in s.sections[:7]] == [1, 2, 3, 4, 5, 6, 6]
+    assert max(len(sec.path) for sec in s.sections) == 6
+    assert s.sections[-1].path == ("Report", "Head 0", "Head 1", "Head 2", "Head 3", "Head 49")  # siblings at 6

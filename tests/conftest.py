@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 REPORT = CORPUS / "mieux-asia-labour-migration-and-thb.txt"
 DEV_SET = Path(__file__).parent / "data" / "dev-questions.jsonl"
+ADMIN_KEY = "s3cret-admin-key"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,6 +62,18 @@ def client(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterato
     """A TestClient whose lifespan has loaded the real model and the report's index."""
     with TestClient(create_app(settings, embedder=embedder)) as c:
         yield c
+
+
+@pytest.fixture()
+def live(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterator[tuple[TestClient, Path]]:
+    """An app with the admin key on its own copy of the report (corpus and index), reloading every 0.1 s."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(REPORT, corpus)
+    build_index(corpus, tmp_path / "index", embedder)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", admin_key=ADMIN_KEY, reload_interval=0.1)
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        yield client, corpus
 
 
 def free_port() -> int:

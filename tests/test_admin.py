@@ -2,29 +2,16 @@
 
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer import SentenceTransformerEmbedder, build_index
+from indexer import SentenceTransformerEmbedder
 from server.app import create_app
 from server.settings import Settings
+from tests.conftest import ADMIN_KEY as KEY
 from tests.conftest import CORPUS, REPORT
-
-KEY = "s3cret-admin-key"
-
-
-@pytest.fixture()
-def live(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterator[tuple[TestClient, Path]]:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(REPORT, corpus)
-    build_index(corpus, tmp_path / "index", embedder)
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", admin_key=KEY, reload_interval=0.1)
-    with TestClient(create_app(settings, embedder=embedder)) as client:
-        yield client, corpus
 
 
 def _wait_for_build(client: TestClient, timeout: float = 120) -> dict:

@@ -20,22 +20,11 @@ from fastapi.testclient import TestClient
 from indexer import SentenceTransformerEmbedder, build_index, current_name
 from server.app import create_app
 from server.settings import Settings
+from tests.conftest import ADMIN_KEY as KEY
 from tests.conftest import REPO, REPORT, free_port
 from tests.processes import running
 
-KEY = "s3cret-admin-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-
-
-@pytest.fixture()
-def live(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterator[tuple[TestClient, Path]]:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(REPORT, corpus)
-    build_index(corpus, tmp_path / "index", embedder)
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", admin_key=KEY, reload_interval=0.1)
-    with TestClient(create_app(settings, embedder=embedder)) as client:
-        yield client, corpus
 
 
 def _build_pid(client: TestClient, timeout: float = 60) -> int:

@@ -145,7 +145,10 @@ class BuildProcess:
             elif "summary" in message or "error" in message:
                 result = message
         relay.join(timeout=5)
-        proc.stdin.close()
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass  # the child died before it read the request: flushing it again fails, its exit status tells
         return result
 
     def stop(self) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from incremental import DEFAULT_DATA, write_corpus  # noqa: E402
 from procs import free_port, get, memory_mib, running, wait_for_answer  # noqa: E402
 from queries import dev_questions  # noqa: E402
 from report import REPO_ROOT, command_line, provenance, update_doc  # noqa: E402
@@ -99,7 +100,7 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) >= 2 else (values or [0.0])[0]
 
 
-def render(runs: list[Run], idle_s: float) -> str:
+def render(runs: list[Run], idle_s: float, docs: int) -> str:
     rows = []
     for run in runs:
         p50i, p50b, p95b = statistics.median(run.idle_ms), statistics.median(run.building_ms), _p(run.building_ms, 95)
@@ -114,9 +115,9 @@ def render(runs: list[Run], idle_s: float) -> str:
             f"Command: `{command_line('bench/build_contention.py')}`. {provenance()}",
             "",
             f"One client sends searches back to back: for {idle_s:.0f} s while idle, then during a full rebuild of "
-            "the shipped corpus started with `POST /api/admin/reindex`. Latencies in ms; the first row is the "
-            "baseline tree (builds inside the server process), the second this tree (builds in a child process "
-            "at niceness `ASKREPORT_BUILD_NICENESS` = 10).",
+            f"the shipped corpus plus {docs} SciFact abstracts, started with `POST /api/admin/reindex`. Latencies "
+            "in ms; the first row is the baseline tree (builds inside the server process), the second this tree "
+            "(builds in a child process at niceness `ASKREPORT_BUILD_NICENESS` = 10).",
             "",
             "| tree | p50 idle | p50 during build | p95 during build | p50 ratio | searches during build | "
             "build s | server peak RSS (MiB) |",
@@ -131,6 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", type=Path, required=True, help="An older source tree (builds in-process).")
     parser.add_argument("--idle", type=float, default=20, help="Seconds of searches before the build.")
+    parser.add_argument("--docs", type=int, default=300, help="SciFact abstracts added to the shipped corpus.")
     parser.add_argument("--write", action="store_true", help=f"Replace the section in {DOC.relative_to(REPO_ROOT)}.")
     args = parser.parse_args()
     runs = []
@@ -138,13 +140,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             corpus = Path(tmp) / "corpus"
             shutil.copytree(REPO_ROOT / "corpus", corpus)
+            write_corpus(REPO_ROOT / DEFAULT_DATA, args.docs, corpus)
             try:
                 runs.append(run_tree(tree, corpus, Path(tmp), args.idle))
             finally:
                 os.chdir(REPO_ROOT)
             print(runs[-1].tree, statistics.median(runs[-1].idle_ms), statistics.median(runs[-1].building_ms),
                   flush=True)  # fmt: skip
-    body = render(runs, args.idle)
+    body = render(runs, args.idle, args.docs)
     print(body)
     if args.write:
         update_doc(TITLE, body, DOC)

@@ -24,7 +24,7 @@ from server.logs import DroppingQueueHandler
 from server.observability import JsonFormatter
 from server.settings import Settings
 from tests.conftest import CORPUS, free_port
-from tests.test_admin import KEY, _auth, _wait_for_build, live  # noqa: F401  (the fixture)
+from tests.test_admin import KEY, _auth, _wait_for_build
 
 
 def test_request_id_is_echoed_or_made(client: TestClient) -> None:

@@ -22,6 +22,7 @@ from server.app import create_app
 from server.settings import Settings
 from tests.conftest import ADMIN_KEY as KEY
 from tests.conftest import REPO, REPORT, free_port
+from tests.mounts import mount_tmpfs, unmount
 from tests.processes import running
 
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -90,20 +91,20 @@ def read_only_index(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> It
     shutil.copy(REPORT, corpus)
     mount = tmp_path / "ro"
     mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True)
-    if mounted.returncode != 0 and os.geteuid() == 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    as_root = os.geteuid() == 0  # root ignores file modes: it needs a read-only mount
+    if as_root:
+        mount_tmpfs(mount, "size=64m")
     try:
         build_index(corpus, mount / "index", embedder)
-        if mounted.returncode == 0:
+        if as_root:
             subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
         else:
             for path in [mount / "index", *(mount / "index").rglob("*")]:
                 path.chmod(0o555 if path.is_dir() else 0o444)
         yield corpus, mount / "index"
     finally:
-        if mounted.returncode == 0:
-            subprocess.run(["umount", "--lazy", str(mount)], check=False)
+        if as_root:
+            unmount(mount)
         else:
             for path in [mount / "index", *(mount / "index").rglob("*")]:
                 path.chmod(0o755)

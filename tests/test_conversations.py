@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from indexer import SentenceTransformerEmbedder
 from server.app import create_app
 from server.conversations import KEEP_TURNS, ConversationLimitError, ConversationStore
 from server.settings import Settings
+from tests.mounts import mount_tmpfs, unmount
 
 
 def test_turns_are_kept_in_order_and_trimmed(tmp_path: Path) -> None:
@@ -144,12 +144,7 @@ def _small_mount(tmp_path: Path, options: str) -> Iterator[Path]:
     """A tmpfs (root ignores file modes, not a read-only mount); skipped where mounting is refused."""
     mount = tmp_path / "mount"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        problem = f"cannot mount a read-only tmpfs here: {done.stderr.decode().strip()} (run the tests as root)"
-        if os.environ.get("ASKREPORT_REQUIRE_TMPFS") == "1":  # CI as root: this case must run
-            pytest.fail(problem)
-        pytest.skip(problem)
+    mount_tmpfs(mount, options)
     try:
         if "ro" not in options.split(","):
             filler = os.open(mount / "filler", os.O_WRONLY | os.O_CREAT)  # fill the disk: further writes fail
@@ -162,7 +157,7 @@ def _small_mount(tmp_path: Path, options: str) -> Iterator[Path]:
                 os.close(filler)
         yield mount / "conversations.sqlite3"
     finally:
-        subprocess.run(["umount", str(mount)], check=False)
+        unmount(mount)
 
 
 @pytest.fixture(params=["read-only mount", "full disk", "under a file"])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 from indexer import IndexWriteError, build_index, current_name
 from tests.conftest import REPORT
 from tests.fakes import HashingEmbedder
+from tests.mounts import mount_tmpfs, unmount
 
 
 @pytest.fixture()
@@ -20,16 +19,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MB tmpfs (needs root); skipped where mounting is not allowed, except when CI requires it."""
     mount = tmp_path / "small"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        problem = f"cannot mount a small tmpfs here: {done.stderr.decode().strip()} (run the tests as root)"
-        if os.environ.get("ASKREPORT_REQUIRE_TMPFS") == "1":  # CI as root: this test must run
-            pytest.fail(problem)
-        pytest.skip(problem)
+    mount_tmpfs(mount, "size=2m")
     try:
         yield mount
     finally:
-        subprocess.run(["umount", str(mount)], check=False)
+        unmount(mount)
 
 
 def test_a_full_disk_is_named_and_nothing_is_lost(small_disk: Path, tmp_path: Path) -> None:

@@ -73,7 +73,8 @@ def passage_out(hit: Hit, settings: Settings | None = None, hashes: dict[str, st
 
 def answer_out(answer: Answer, conversation_id: str | None = None, settings: Settings | None = None) -> AskResponse:
     result = answer.retrieval
-    hashes = {d.id: d.content_hash for d in answer.generation.manifest.documents}
+    signing = settings is not None and bool(settings.search_key_list)  # only signed links carry the hash
+    hashes = {d.id: d.content_hash for d in answer.generation.manifest.documents} if signing else {}
     return AskResponse(
         question=answer.question,
         query=result.query,

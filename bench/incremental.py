@@ -222,8 +222,8 @@ def measure(corpus: Path, files: Sequence[Path], embedder: Any, runs: int, work:
 
 @contextmanager
 def phase_timers(timings: dict[str, float]) -> Iterator[None]:
-    """Time the steps `build_index` calls by wrapping them in `indexer.builder`'s namespace."""
-    import indexer.builder as builder
+    """Time the steps `build_index` calls by wrapping them in `indexer.index.build`'s namespace."""
+    import indexer.index.build as builder
 
     originals = {name: getattr(builder, name) for name in PHASES}
 
@@ -358,7 +358,7 @@ def verdict(runs: Sequence[Run]) -> str:
 def phase_table(build: Build, timings: dict[str, float]) -> str:
     """The phase breakdown of one incremental build."""
     total = build.seconds
-    lines = ["| phase (`indexer/builder.py` step) | s | share | what it does |", "|---|---:|---:|---|"]
+    lines = ["| phase (`indexer/index/build.py` step) | s | share | what it does |", "|---|---:|---:|---|"]
     for name in PHASES:
         if name in timings:
             lines.append(f"| `{name}` | {timings[name]:.4f} | {timings[name] / total:.0%} | {PHASE_NOTES[name]} |")

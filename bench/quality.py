@@ -1,7 +1,7 @@
 """Retrieval quality: dense, BM25 and hybrid (several fusions) on BEIR collections and the dev question set.
 
 For each BEIR-layout collection (by default the five under `../shared/benchmarks`: cranfield, cisi, med,
-npl, scifact) the script calls `indexer.beir.evaluate_beir`, which indexes the collection once under
+npl, scifact) the script calls `indexer.evaluation.beir.evaluate_beir`, which indexes the collection once under
 `--work-dir/NAME` (reused on later runs) and ranks documents by their best chunk. Dense-only and
 BM25-only are scored once (the fusion does not affect them); hybrid is scored under each fusion:
 
@@ -9,7 +9,7 @@ BM25-only are scored once (the fusion does not affect them); hybrid is scored un
 - reciprocal rank fusion (RRF), k in {10, 60}.
 
 The development question set (`tests/data/dev-questions.jsonl`) is scored the same way per configuration
-with `indexer.evaluation.evaluate_questions`, over an index of `corpus/` built under `--work-dir/dev`;
+with `indexer.evaluation.questions.evaluate_questions`, over an index of `corpus/` built under `--work-dir/dev`;
 every question goes through `indexer.rewrite` (follow-ups with their conversation) and then
 `indexer.retrieve`, as `POST /api/ask` does.
 
@@ -203,8 +203,8 @@ def index_facts(index_root: Path) -> dict[str, Any]:
 def score_collection(directory: Path, embedder: Embedder, work_dir: Path) -> dict[str, Any]:
     """Every configuration on one BEIR collection: dense and BM25 once, hybrid once per fusion."""
     from indexer import SearchMode
-    from indexer.beir import evaluate_beir
-    from indexer.evaluation import read_beir
+    from indexer.evaluation.beir import evaluate_beir
+    from indexer.evaluation.questions import read_beir
 
     started = time.perf_counter()
     embedded: list[int] = []
@@ -237,7 +237,7 @@ def score_collection(directory: Path, embedder: Embedder, work_dir: Path) -> dic
 def score_dev_set(dev_set: Path, corpus: Path, embedder: Embedder, work_dir: Path, k: int) -> dict[str, Any]:
     """Every configuration on the question set, over an index of `corpus` (the `POST /api/ask` path)."""
     from indexer import build_index, open_current, retrieve, rewrite
-    from indexer.evaluation import evaluate_questions, read_question_set
+    from indexer.evaluation.questions import evaluate_questions, read_question_set
 
     index_root = work_dir / "dev-index"
     build_index(corpus, index_root, embedder, progress=progress_printer("dev corpus"))
@@ -348,7 +348,7 @@ def measure(args: argparse.Namespace, command: str) -> dict[str, Any]:
         "started": started.isoformat(timespec="seconds"),
         "code": f"{code_version()}; indexer sources digest {digest}",
         "model": embedder.name,
-        "depth": importlib.import_module("indexer.beir").CHUNK_DEPTH,
+        "depth": importlib.import_module("indexer.evaluation.beir").CHUNK_DEPTH,
         "reference": read_reference(args.data / "README.md"),
         "collections": {},
         "dev": None,
@@ -709,7 +709,7 @@ def render(data: dict[str, Any]) -> str:
             "English (Porter2), and indexes *chunks* — the text the model embeds, so a document longer "
             "than the model window is split and ranked by its best chunk, and chunk length rather than "
             "document length enters the length normalisation. Our rankings also stop at "
-            f"{data.get('depth', 300)} chunks (`indexer.beir.CHUNK_DEPTH`), so at most that many documents "
+            f"{data.get('depth', 300)} chunks (`indexer.evaluation.beir.CHUNK_DEPTH`), so at most that many documents "
             "count towards MAP; a run to depth 1000, the usual trec_eval cut, also counts the relevant "
             "documents found deeper, which matters where queries have many relevant documents ("
             + ", ".join(

@@ -291,7 +291,7 @@ def kill_section(runs: Sequence[KillRun], args: argparse.Namespace, load: Sequen
         "10 ms; it includes the interpreter start and the model load); restart → first search: spawn to the "
         'first answered `/api/search`. Then, in every recorded conversation, "And in Thailand?" with its '
         "`conversation_id`: the conversation is *lost* unless the returned `query` is the server's rewrite "
-        "(`indexer.conversation.rewrite`) of the follow-up with the recorded questions (or with the question "
+        "(`indexer.retrieval.followups.rewrite`) of the follow-up with the recorded questions (or with the question "
         f"whose answer the kill cut off, which the server may have stored). Runs: {len(runs)}.",
         "",
         *rows,
@@ -359,7 +359,7 @@ def disk_section(r: DiskResult, load: Sequence[tuple[float, float, float]]) -> s
         "added to the corpus and (1) `POST /api/admin/reindex` was sent and `GET /api/index` polled until "
         "`last_build.state` was no longer `running`; (2) with the extra files still there, `askreport index` "
         "ran as a separate process; (3) the extra files were removed and `POST /api/admin/reindex` sent again. "
-        "What the code promises (`indexer/builder.py`, `indexer/generations.py`): a build that fails while "
+        "What the code promises (`indexer/index/build.py`, `indexer/index/generations.py`): a build that fails while "
         "writing removes its staging directory at once, and every build first removes staging directories "
         "left by builds that died.",
         "",

@@ -41,7 +41,7 @@ from reliability_load import (
 )
 from servers import askreport_command
 
-from indexer.conversation import rewrite  # the server's own rewrite: what a follow-up's query must be
+from indexer.retrieval.followups import rewrite  # the server's own rewrite: what a follow-up's query must be
 
 RELOAD_INTERVAL = "0.5"
 SUMMARY = re.compile(r"indexed (\d+) documents into (\d+) chunks.*")

@@ -2,10 +2,10 @@
 
 For each data set and each index type askreport supports (`flat`: exact scan of the memory-mapped
 `vectors.npy`; `hnsw`: HNSW graph over 8-bit codes whose candidates are re-scored exactly) it measures,
-through the same `indexer.vectors` functions a build and a server use:
+through the same `indexer.index.vectors` functions a build and a server use:
 
 - build time: `write_vectors` (save the exact vectors, build and save the graph), `--build-runs` times;
-- single-query search time at k=10 and at k=100 (the candidate depth `indexer.search.rank` asks for),
+- single-query search time at k=10 and at k=100 (the candidate depth `indexer.retrieval.search.rank` asks for),
   `--runs` runs of `--timed` queries each, in a fresh process that opens the index as a server worker
   does (memory-mapped), once per FAISS thread count in `--threads`; reported as the median of the
   per-run p50s with their min and max;
@@ -155,9 +155,9 @@ def uniform(count: int, seed: int) -> np.ndarray:
 def real_set(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
     """SciFact's chunk vectors (from its index, built if missing) and its test queries embedded."""
     from indexer import SentenceTransformerEmbedder, build_index, current_dir
-    from indexer.beir import write_beir_corpus
-    from indexer.evaluation import read_beir
-    from indexer.vectors import VECTORS_FILE
+    from indexer.evaluation.beir import write_beir_corpus
+    from indexer.evaluation.questions import read_beir
+    from indexer.index.vectors import VECTORS_FILE
 
     embedder = SentenceTransformerEmbedder()
     corpus, queries, _ = read_beir(args.beir)
@@ -222,7 +222,7 @@ def probe(
     """In a fresh process: open the index as a server does, search every query, time single queries."""
     import faiss
 
-    from indexer.vectors import GRAPH_FILE, VECTORS_FILE, VectorIndexSpec, read_vectors
+    from indexer.index.vectors import GRAPH_FILE, VECTORS_FILE, VectorIndexSpec, read_vectors
 
     faiss.omp_set_num_threads(threads)
     queries = np.load(queries_path)
@@ -264,7 +264,7 @@ def ef_sweep(index: Any, queries: np.ndarray, runs: int, timed: int) -> dict[str
     """Other efSearch values on the same graph: the ids found per query and per-run p50 at k=10."""
     from dataclasses import replace
 
-    from indexer.vectors import VectorIndex
+    from indexer.index.vectors import VectorIndex
 
     out = {}
     for ef in EF_SWEEP:
@@ -291,7 +291,7 @@ def measure_type(
     from dataclasses import asdict
 
     from indexer import choose_index
-    from indexer.vectors import write_vectors
+    from indexer.index.vectors import write_vectors
 
     spec = choose_index(len(vectors), kind)
     builds = []
@@ -328,7 +328,7 @@ def flat_scan(vectors: np.ndarray, queries: np.ndarray, runs: int, timed: int) -
     """Single-query p50 of an exact scan at growing sizes (prefixes of one set), one FAISS thread."""
     import faiss
 
-    from indexer.vectors import FLAT, VectorIndex
+    from indexer.index.vectors import FLAT, VectorIndex
 
     faiss.omp_set_num_threads(1)
     out: dict[str, list[float]] = {}
@@ -603,7 +603,7 @@ def mmap_table(support: dict[str, dict[str, Any]]) -> str:
 
 def design() -> list[str]:
     """What is being measured: the layout of a generation's vectors, and the synthetic data."""
-    from indexer.vectors import FLAT_MAX_VECTORS, HNSW
+    from indexer.index.vectors import FLAT_MAX_VECTORS, HNSW
 
     return [
         "The design measured (index format 3). `vectors.npy` holds every chunk's float32 embedding, row i = chunk "
@@ -647,7 +647,7 @@ def mmap_summary(support: dict[str, dict[str, Any]]) -> str:
 
 def section(results: dict[str, Any]) -> str:
     """The Markdown section for docs/benchmarks.md."""
-    from indexer.vectors import FLAT_MAX_VECTORS
+    from indexer.index.vectors import FLAT_MAX_VECTORS
 
     commands = "; ".join(f"`{c}`" for c in results["command"].split(" ; "))
     out = [SECTION_TITLE, "", f"Commands (from the repository root): {commands}", ""]
@@ -658,7 +658,7 @@ def section(results: dict[str, Any]) -> str:
     out += [f"Date: {results['date']}", "", "Machine:", *(f"- {fact}" for fact in results["machine"]), ""]
     out += [
         "What it measures, for each set and index type, through the functions a build and a server use "
-        "(`indexer.vectors.write_vectors`, `read_vectors`, `VectorIndex.search`): the build (saving the exact "
+        "(`indexer.index.vectors.write_vectors`, `read_vectors`, `VectorIndex.search`): the build (saving the exact "
         "vectors, building and saving the graph); single-query search at k=10 and at k=100 (the candidate "
         "depth `rank` asks for), in a fresh process that opened the index memory-mapped as a server worker does, "
         "after one warm-up pass over the queries; recall@10 against exact top-10 computed by brute force in numpy; "

@@ -3,8 +3,8 @@
 One command measures, `--runs` times, on a fresh index of the report (`corpus/`, built into a
 temporary directory with `indexer.build_index`):
 
-1. the floor: embed + search per query in this process (`embedder.embed` + `indexer.search.rank`),
-   with `indexer.search` (adds citations) and `indexer.retrieve` (adds highlights) for comparison,
+1. the floor: embed + search per query in this process (`embedder.embed` + `indexer.retrieval.search.rank`),
+   with `indexer.retrieval.search` (adds citations) and `indexer.retrieve` (adds highlights) for comparison,
    median over the dev questions, and also over the texts the HTTP test at concurrency 1 sends;
 2.-3. `GET /api/search?q=...&k=5` against a real `askreport serve` process at concurrency 1, 4, 16
    and 64: throughput and p50/p99 latency, from a load generator in another process (wrk if
@@ -139,7 +139,7 @@ def make_plan(args: argparse.Namespace) -> tuple[Plan, Any]:
 def measure_floor(generation: Any, embedder: Any, dev: Sequence[str], http_texts: Sequence[str]) -> Floor:
     """Time each in-process method per query, in milliseconds."""
     from indexer import SentenceVectors, retrieve, search
-    from indexer.search import rank
+    from indexer.retrieval.search import rank
 
     vectors = SentenceVectors(embedder)
     for q in dev:  # fill the sentence cache as the server's warm-up does

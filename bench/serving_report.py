@@ -16,8 +16,8 @@ QPS_TARGET = 3.0  # askreport QPS at 16 clients >= 3x the naive server's
 LATENCY_TARGET = 1.3  # askreport p50 at 1 client <= 1.3x the in-process floor
 FLOOR_ROWS = (
     ("embed", "`embedder.embed([q])` alone", "dev"),
-    ("rank", "**floor**: `embedder.embed([q])` + `indexer.search.rank(...)`", "dev"),
-    ("search", "`indexer.search` (floor + citations from SQLite)", "dev"),
+    ("rank", "**floor**: `embedder.embed([q])` + `indexer.retrieval.search.rank(...)`", "dev"),
+    ("search", "`indexer.retrieval.search` (floor + citations from SQLite)", "dev"),
     ("retrieve", "`indexer.retrieve` (+ highlights; what the server calls)", "dev"),
     ("rank_http", "**floor** on the HTTP texts", "http"),
 )

@@ -11,12 +11,11 @@ import os
 # policy is read when the runtimes load, so it is set here, before the imports below load them.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from indexer.batching import BatchingEmbedder, BatchStats, CachingEmbedder
-from indexer.beir import evaluate_beir
-from indexer.builder import BuildSummary, build_index, embed_all
-from indexer.chunking import ChunkerSettings, chunk_document, embed_text
-from indexer.conversation import is_follow_up, rewrite
-from indexer.embedding import (
+from indexer.documents.chunking import ChunkerSettings, chunk_document, embed_text
+from indexer.documents.corpus import CorpusLoad, corpus_files, load_corpus, load_document
+from indexer.documents.sandbox import DEFAULT_PARSE_MEMORY_MB, DEFAULT_PARSE_TIMEOUT_S, ParseBudget
+from indexer.embedding.batching import BatchingEmbedder, BatchStats, CachingEmbedder
+from indexer.embedding.model import (
     BUNDLED_MODEL_NAME,
     Embedder,
     SentenceTransformerEmbedder,
@@ -24,6 +23,7 @@ from indexer.embedding import (
     check_model_dir,
     normalise,
 )
+from indexer.embedding.threads import limit_threads
 from indexer.errors import (
     AskreportError,
     BuildInProgressError,
@@ -38,8 +38,10 @@ from indexer.errors import (
     ReaderStartError,
     UnreadableFileError,
 )
-from indexer.evaluation import QuestionSetReport, evaluate_questions, read_question_set
-from indexer.generations import (
+from indexer.evaluation.beir import evaluate_beir
+from indexer.evaluation.questions import QuestionSetReport, evaluate_questions, read_question_set
+from indexer.index.build import BuildSummary, build_index, embed_all
+from indexer.index.generations import (
     build_lock,
     current_dir,
     current_name,
@@ -47,16 +49,14 @@ from indexer.generations import (
     point_current,
     previous_name,
 )
-from indexer.highlight import SentenceVectors
-from indexer.index import IndexGeneration, open_current, open_generation
-from indexer.loaders import CorpusLoad, corpus_files, load_corpus, load_document
-from indexer.manifest import Manifest, read_manifest
+from indexer.index.loading import IndexGeneration, open_current, open_generation
+from indexer.index.manifest import Manifest, read_manifest
+from indexer.index.vectors import FLAT_MAX_VECTORS, VectorIndex, VectorIndexKind, VectorIndexSpec, choose_index
+from indexer.index.write import chunk_hash
 from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile, Span
-from indexer.sandbox import DEFAULT_PARSE_MEMORY_MB, DEFAULT_PARSE_TIMEOUT_S, ParseBudget
-from indexer.search import DEFAULT_FOUND_THRESHOLD, Fusion, Retrieval, SearchMode, retrieve, search
-from indexer.threads import limit_threads
-from indexer.vectors import FLAT_MAX_VECTORS, VectorIndex, VectorIndexKind, VectorIndexSpec, choose_index
-from indexer.writer import chunk_hash
+from indexer.retrieval.followups import is_follow_up, rewrite
+from indexer.retrieval.highlight import SentenceVectors
+from indexer.retrieval.search import DEFAULT_FOUND_THRESHOLD, Fusion, Retrieval, SearchMode, retrieve, search
 
 __all__ = [
     "BatchingEmbedder",

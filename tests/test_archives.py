@@ -13,7 +13,7 @@ from typing import IO
 import pytest
 
 from indexer import UnreadableFileError
-from indexer.readers import read_docx
+from indexer.documents.readers import read_docx
 from tests.hostile_files import zip_bomb
 
 ASKREPORT = [sys.executable, "-m", "server"]

@@ -1,6 +1,6 @@
 import pytest
 
-from indexer.canonical import clean_line, markdown_heading, split_paragraphs
+from indexer.documents.canonical import clean_line, markdown_heading, split_paragraphs
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 from indexer import ChunkerSettings, Document, SentenceTransformerEmbedder, chunk_document
-from indexer.chunking import embed_text
+from indexer.documents.chunking import embed_text
 from tests.fakes import HashingEmbedder
 
 
@@ -54,7 +54,7 @@ def test_tiny_paragraphs_merge_and_large_ones_do_not() -> None:
     fake = HashingEmbedder()
     big = " ".join(["word"] * 80) + "."
     text = f"Title\n\nShort one.\n\nShort two.\n\n{big}\n\n{big}"
-    from indexer.structure import parse
+    from indexer.documents.structure import parse
 
     s = parse(text)
     doc = Document("d", "D", "d.txt", s.text, s.sections, s.blocks, "h")
@@ -67,7 +67,7 @@ def test_long_paragraph_is_cut_at_sentences_then_words() -> None:
     fake = HashingEmbedder()
     sentences = " ".join(f"Sentence number {i} talks about labour migration." for i in range(60))
     giant_word_run = " ".join(["x"] * 500)
-    from indexer.structure import parse
+    from indexer.documents.structure import parse
 
     s = parse(f"Heading\n\n{sentences}\n\n{giant_word_run}")
     doc = Document("d", "D", "d.txt", s.text, s.sections, s.blocks, "h")
@@ -82,7 +82,7 @@ def test_long_paragraph_is_cut_at_sentences_then_words() -> None:
 
 
 def test_section_without_body_yields_no_chunk() -> None:
-    from indexer.structure import parse
+    from indexer.documents.structure import parse
 
     s = parse("# A\n\n# B\n\nText under B.")
     doc = Document("d", "D", "d.md", s.text, s.sections, s.blocks, "h")
@@ -91,7 +91,7 @@ def test_section_without_body_yields_no_chunk() -> None:
 
 
 def _doc(raw: str) -> Document:
-    from indexer.structure import parse
+    from indexer.documents.structure import parse
 
     s = parse(raw)
     return Document("d", "D", "d.txt", s.text, s.sections, s.blocks, "h")

@@ -28,13 +28,13 @@ def test_model_path_without_a_model_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_bundled_model_by_path_keeps_its_name() -> None:
     from indexer import BUNDLED_MODEL_NAME, bundled_model_path
-    from indexer.embedding import model_name
+    from indexer.embedding.model import model_name
 
     assert model_name(bundled_model_path()) == BUNDLED_MODEL_NAME
 
 
 def test_other_model_folders_are_told_apart(tmp_path: Path) -> None:
-    from indexer.embedding import model_name
+    from indexer.embedding.model import model_name
 
     for name, size in (("a", 10), ("b", 20)):
         folder = tmp_path / name / "model"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from indexer import SearchMode, SentenceTransformerEmbedder
-from indexer.beir import evaluate_beir
-from indexer.evaluation import beir_metrics, evaluate_questions, read_beir
+from indexer.evaluation.beir import evaluate_beir
+from indexer.evaluation.questions import beir_metrics, evaluate_questions, read_beir
 
 
 def test_beir_metrics_by_hand() -> None:
@@ -83,7 +83,7 @@ def test_evaluate_beir_end_to_end(tmp_path: Path, embedder: SentenceTransformerE
 
 def test_bad_question_set_names_file_and_line(tmp_path: Path) -> None:
     from indexer.errors import EvaluationInputError
-    from indexer.evaluation import read_question_set
+    from indexer.evaluation.questions import read_question_set
 
     path = tmp_path / "q.jsonl"
     path.write_text('{"id": "a", "kind": "single", "question": "q", "keys": ["k"]}\n{broken\n')

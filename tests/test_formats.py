@@ -131,7 +131,7 @@ def test_bad_files_are_skipped_and_listed(formats_index: Path, embedder: Sentenc
 
 
 def test_html_in_a_form_or_with_an_open_head_keeps_its_body() -> None:
-    from indexer.readers import read_html
+    from indexer.documents.readers import read_html
 
     forms = read_html(b"<html><head><title>T</title><body><form><h1>A</h1><p>Text in a form.</p></form></body>")
     assert forms.structure.text == "A\n\nText in a form."

@@ -17,7 +17,7 @@ from indexer import (
     point_current,
     previous_name,
 )
-from indexer.generations import KEEP_GENERATIONS, PUBLISHED_MARK
+from indexer.index.generations import KEEP_GENERATIONS, PUBLISHED_MARK
 from tests.conftest import CORPUS
 from tests.fakes import HashingEmbedder
 

@@ -8,7 +8,7 @@ from pathlib import Path, PurePath
 import pytest
 
 from indexer import load_corpus
-from indexer.ids import document_id, unique_ids
+from indexer.documents.ids import document_id, unique_ids
 
 HASHED = r"_[0-9a-f]{8}"
 

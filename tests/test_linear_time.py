@@ -21,12 +21,12 @@ from collections.abc import Callable
 
 import pytest
 
-import indexer.canonical
-import indexer.chunking
-import indexer.sentences
-import indexer.structure
+import indexer.documents.canonical
+import indexer.documents.chunking
+import indexer.documents.sentences
+import indexer.documents.structure
 from indexer import ChunkerSettings, Document, SentenceTransformerEmbedder, chunk_document
-from indexer.structure import parse
+from indexer.documents.structure import parse
 from tests.opcount import CountingTokens, lines_run
 
 GROWTH = 2.25  # the most extra work allowed when the input doubles
@@ -40,7 +40,7 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "colons": lambda n: "Report\n\n" + "".join(f"Head {i}\n\nSome text:\n\n" for i in range(n)),
 }
 SIZES = {"headings": 400, "chain": 1000, "labels": 400, "dots": 20_000, "run": 40_000, "colons": 400}
-PARSER = (indexer.structure, indexer.canonical, indexer.sentences)
+PARSER = (indexer.documents.structure, indexer.documents.canonical, indexer.documents.sentences)
 
 
 def _doc(raw: str) -> Document:
@@ -63,7 +63,7 @@ def test_chunking_work_grows_linearly(case: str, embedder: SentenceTransformerEm
     for size in (n, 2 * n):
         doc = _doc(HOSTILE[case](size))
         tokens = CountingTokens(embedder.count_tokens)
-        lines, chunks = lines_run((indexer.chunking,), lambda: chunk_document(doc, tokens))  # noqa: B023
+        lines, chunks = lines_run((indexer.documents.chunking,), lambda: chunk_document(doc, tokens))  # noqa: B023
         assert chunks
         work.append((lines, tokens.calls, tokens.chars))
     for name, small, large in zip(("lines run", "tokenizer calls", "characters tokenized"), *work, strict=True):
@@ -80,7 +80,7 @@ def _run_under_cpu_limit(code: str, seconds: int) -> subprocess.CompletedProcess
 def test_a_long_run_of_dots_is_split_in_one_pass() -> None:
     """400 KB of dots after a word: minutes of backtracking per 40 KB before; milliseconds now."""
     code = (
-        "from indexer.sentences import sentence_spans\n"
+        "from indexer.documents.sentences import sentence_spans\n"
         "text = 'Intro sentence' + '.' * 400_000 + 'x end. Next one.'\n"
         "assert sentence_spans(text) == [(0, len(text) - 10), (len(text) - 9, len(text))], sentence_spans(text)\n"
     )
@@ -91,7 +91,7 @@ def test_a_long_run_of_dots_is_split_in_one_pass() -> None:
 def test_a_long_chain_of_continued_paragraphs_is_joined_in_one_pass() -> None:
     """8 MB of paragraphs that each continue the last: the joined line was rebuilt per paragraph."""
     code = (
-        "from indexer.structure import parse\n"
+        "from indexer.documents.structure import parse\n"
         "raw = ''.join(f'w{i:099d}\\n\\n' for i in range(80_000))\n"
         "s = parse(raw)\n"
         "assert len(s.blocks) == 1 and len(s.text) == 80_000 * 101 - 1, (len(s.blocks), len(s.text))\n"
@@ -108,7 +108,7 @@ def test_a_run_without_spaces_is_cut_into_chunks_within_the_cap(embedder: Senten
     chunks = chunk_document(doc, embedder.count_tokens, limits)
     assert len(chunks) >= len(run) // limits.max_chars
     for c in chunks:
-        assert len(c.text) <= limits.max_chars == 256 * indexer.chunking.CHARS_PER_TOKEN
+        assert len(c.text) <= limits.max_chars == 256 * indexer.documents.chunking.CHARS_PER_TOKEN
         assert doc.text[c.start : c.end] == c.text
         assert embedder.count_tokens(c.embed_text) <= embedder.max_tokens
     for a, b in zip(chunks, chunks[1:], strict=False):

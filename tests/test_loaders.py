@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from indexer import CorpusNotFoundError, UnreadableFileError, load_corpus
-from indexer.loaders import document_id
-from indexer.readers import decode_text
+from indexer.documents.corpus import document_id
+from indexer.documents.readers import decode_text
 
 
 def _write_corpus(root: Path) -> None:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 import server.pages
 from indexer import Document, SentenceTransformerEmbedder, build_index
-from indexer.structure import parse
+from indexer.documents.structure import parse
 from server.app import create_app
 from server.pages import SourceViews, render_document, source_body
 from server.settings import Settings

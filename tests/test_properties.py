@@ -35,9 +35,9 @@ from indexer import (
     load_corpus,
     load_document,
 )
-from indexer.loaders import SUPPORTED_SUFFIXES
-from indexer.readers import READERS
-from indexer.structure import Item, Structure, from_items, parse, parse_pages
+from indexer.documents.corpus import SUPPORTED_SUFFIXES
+from indexer.documents.readers import READERS
+from indexer.documents.structure import Item, Structure, from_items, parse, parse_pages
 from tests.fakes import HashingEmbedder
 
 settings.register_profile(

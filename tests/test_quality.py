@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from indexer.evaluation import RankMetrics, rank_of, read_question_set
+from indexer.evaluation.questions import RankMetrics, rank_of, read_question_set
 from tests.conftest import DEV_SET
 
 

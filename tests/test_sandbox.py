@@ -16,7 +16,7 @@ import docx
 import pytest
 
 from indexer import ParseBudget, UnreadableFileError, load_corpus
-from indexer.sandbox import ParserProcess
+from indexer.documents.sandbox import ParserProcess
 from tests.hostile_files import many_pages_pdf
 
 SLOW_PDF_PAGES = 50_000  # tens of seconds of CPU to read (10,000 pages: about 6 s on a fast core)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from indexer import Document, SearchMode, SentenceTransformerEmbedder, open_current, search
-from indexer.lexical import LexicalIndex, analyse
+from indexer.index.lexical import LexicalIndex, analyse
 
 QUERIES = [
     "remittances Kyrgyzstan GDP",

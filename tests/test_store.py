@@ -19,9 +19,9 @@ from indexer import (
     current_name,
     open_current,
 )
-from indexer.index import STORE_FILE
-from indexer.manifest import MANIFEST_FILE, read_manifest
-from indexer.vectors import FLAT, VECTORS_FILE, write_vectors
+from indexer.index.loading import STORE_FILE
+from indexer.index.manifest import MANIFEST_FILE, read_manifest
+from indexer.index.vectors import FLAT, VECTORS_FILE, write_vectors
 from tests.conftest import CORPUS
 from tests.fakes import HashingEmbedder
 

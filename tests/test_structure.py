@@ -1,5 +1,5 @@
 from indexer import BlockKind, Document
-from indexer.structure import parse
+from indexer.documents.structure import parse
 
 
 def _texts(doc: Document, kind: BlockKind) -> list[str]:

@@ -21,8 +21,8 @@ from indexer import (
     open_current,
     search,
 )
-from indexer.manifest import MANIFEST_FILE
-from indexer.vectors import (
+from indexer.index.manifest import MANIFEST_FILE
+from indexer.index.vectors import (
     COPY_MAX_BYTES,
     FINITE_CHECK_ROWS,
     FLAT,

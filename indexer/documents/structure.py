@@ -17,7 +17,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, replace
 
-from indexer.canonical import clean_line, markdown_heading, split_paragraphs
+from indexer.documents.canonical import clean_line, markdown_heading, split_paragraphs
 from indexer.models import Block, BlockKind, Section
 
 _FOOTNOTE = re.compile(r"^[\u00b9\u00b2\u00b3\u2070-\u2079]+\s")

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-from indexer.archives import check_zip
-from indexer.decoding import decode_text
+from indexer.documents.archives import check_zip
+from indexer.documents.decoding import decode_text
+from indexer.documents.structure import Item, Structure, from_items, parse, parse_pages
 from indexer.errors import UnreadableFileError
 from indexer.models import BlockKind
-from indexer.structure import Item, Structure, from_items, parse, parse_pages
 
 
 @dataclass(frozen=True)

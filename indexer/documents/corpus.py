@@ -3,7 +3,7 @@
 Every file is opened once, without trusting what the listing saw: the opened descriptor must be a
 regular file inside the corpus (a symbolic link swapped after listing cannot lead out of it), and at
 most the size limit plus one byte is read. `load_corpus` parses in a child process under a time and
-memory budget (`indexer.sandbox`); nothing a single file does stops the build.
+memory budget (`indexer.documents.sandbox`); nothing a single file does stops the build.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from indexer.documents.ids import document_id, unique_ids
+from indexer.documents.readers import READERS, Read, failure_reason, read_file
+from indexer.documents.sandbox import ParseBudget, ParserProcess, shared_parser
 from indexer.errors import CorpusNotFoundError, ReaderStartError, UnreadableFileError
-from indexer.ids import document_id, unique_ids
 from indexer.models import Document, SkippedFile
-from indexer.readers import READERS, Read, failure_reason, read_file
-from indexer.sandbox import ParseBudget, ParserProcess, shared_parser
 
 __all__ = ["CorpusLoad", "corpus_files", "document_id", "load_corpus", "load_document"]
 

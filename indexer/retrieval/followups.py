@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from indexer.lexical import analyse
+from indexer.index.lexical import analyse
 
 _OPENERS = re.compile(r"^\s*(?:and|also|but|so|then|what about|how about|what of)\b", re.IGNORECASE)
 _BACK_REFERENCES = frozenset(

@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer.chunking import ChunkerSettings
+from indexer.documents.chunking import ChunkerSettings
 from indexer.errors import IndexCorruptError, IndexMismatchError
+from indexer.index.vectors import VectorIndexSpec
 from indexer.models import SkippedFile
-from indexer.vectors import VectorIndexSpec
 
 FORMAT_VERSION = 3  # 2: BM25 index in bm25/; 3: exact vectors in vectors.npy, HNSW graph when large
 MANIFEST_FILE = "manifest.json"

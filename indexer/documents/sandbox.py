@@ -25,15 +25,15 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from types import TracebackType
 
+from indexer.documents.readers import Read, failure_reason, read_file
 from indexer.errors import ReaderStartError, UnreadableFileError
-from indexer.readers import Read, failure_reason, read_file
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PARSE_TIMEOUT_S = 60.0
 DEFAULT_PARSE_MEMORY_MB = 2048
 _START_TIMEOUT_S = 120.0
-_CHILD_CODE = "from indexer.sandbox import serve_stdio; serve_stdio()"
+_CHILD_CODE = "from indexer.documents.sandbox import serve_stdio; serve_stdio()"
 _START_HINT = f"check that `{sys.executable} -c 'import indexer'` works"
 _CPU_GRACE_S = 2  # the parent's wall-clock timeout should fire first; RLIMIT_CPU is the backstop
 # What the child's environment keeps: never the caller's keys (ASKREPORT_ADMIN_KEY and the like).

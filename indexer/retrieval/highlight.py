@@ -9,10 +9,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from indexer.embedding import Embedder
-from indexer.lexical import analyse
+from indexer.documents.sentences import sentence_spans
+from indexer.embedding.model import Embedder
+from indexer.index.lexical import analyse
 from indexer.models import Hit, Span
-from indexer.sentences import sentence_spans
 
 LEXICAL_WEIGHT = 0.5
 NEIGHBOUR_SHARE = 0.95

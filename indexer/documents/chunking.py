@@ -21,8 +21,8 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from indexer.documents.sentences import iter_sentence_spans
 from indexer.models import Block, BlockKind, Chunk, Document, Section
-from indexer.sentences import iter_sentence_spans
 
 TokenCounter = Callable[[str], int]
 Fits = Callable[[int, int], bool]

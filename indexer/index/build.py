@@ -18,10 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.chunking import ChunkerSettings, chunk_document
-from indexer.embedding import Embedder
+from indexer.documents.chunking import ChunkerSettings, chunk_document
+from indexer.documents.corpus import DEFAULT_MAX_FILE_BYTES, load_corpus
+from indexer.documents.sandbox import ParseBudget
+from indexer.embedding.model import Embedder
 from indexer.errors import AskreportError, EmptyCorpusError, IndexNotFoundError, IndexWriteError
-from indexer.generations import (
+from indexer.index.generations import (
     build_lock,
     new_generation_name,
     prune,
@@ -29,12 +31,10 @@ from indexer.generations import (
     remove_orphans,
     staging_dir,
 )
-from indexer.index import IndexGeneration, open_current
-from indexer.loaders import DEFAULT_MAX_FILE_BYTES, load_corpus
+from indexer.index.loading import IndexGeneration, open_current
+from indexer.index.vectors import GRAPH_FILE, VectorIndexKind, VectorIndexSpec, choose_index, index_kind
+from indexer.index.write import chunk_hash, write_generation
 from indexer.models import Chunk, Document, SkippedFile
-from indexer.sandbox import ParseBudget
-from indexer.vectors import GRAPH_FILE, VectorIndexKind, VectorIndexSpec, choose_index, index_kind
-from indexer.writer import chunk_hash, write_generation
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.embedding import Embedder
+from indexer.embedding.model import Embedder
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import IndexCorruptError
-from indexer.generations import current_dir
-from indexer.lexical import LEXICAL_DIR, LexicalIndex
-from indexer.manifest import Manifest, check_model, read_manifest
-from indexer.store import Store
-from indexer.vectors import VECTORS_FILE, VectorIndex, read_vectors, vector_files
+from indexer.index.generations import current_dir
+from indexer.index.lexical import LEXICAL_DIR, LexicalIndex
+from indexer.index.manifest import Manifest, check_model, read_manifest
+from indexer.index.store import Store
+from indexer.index.vectors import VECTORS_FILE, VectorIndex, read_vectors, vector_files
 
 STORE_FILE = "chunks.sqlite3"
 REBUILD = "run `askreport index --full` to rebuild the index"

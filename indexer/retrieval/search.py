@@ -7,10 +7,10 @@ from enum import StrEnum
 
 import numpy as np
 
-from indexer.embedding import Embedder
-from indexer.highlight import SentenceVectors, highlight_hits
-from indexer.index import IndexGeneration
+from indexer.embedding.model import Embedder
+from indexer.index.loading import IndexGeneration
 from indexer.models import Citation, Hit
+from indexer.retrieval.highlight import SentenceVectors, highlight_hits
 
 
 class SearchMode(StrEnum):

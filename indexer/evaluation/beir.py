@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.builder import Progress, build_index
-from indexer.embedding import Embedder
-from indexer.evaluation import BeirMetrics, beir_metrics, read_beir
-from indexer.index import IndexGeneration, open_current
-from indexer.loaders import document_id
-from indexer.search import Fusion, SearchMode, rank
+from indexer.documents.corpus import document_id
+from indexer.embedding.model import Embedder
+from indexer.evaluation.questions import BeirMetrics, beir_metrics, read_beir
+from indexer.index.build import Progress, build_index
+from indexer.index.loading import IndexGeneration, open_current
+from indexer.retrieval.search import Fusion, SearchMode, rank
 
 CHUNK_DEPTH = 300
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")

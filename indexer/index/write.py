@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.chunking import ChunkerSettings
-from indexer.embedding import Embedder
-from indexer.index import STORE_FILE
-from indexer.lexical import LEXICAL_DIR, LexicalIndex
-from indexer.manifest import MANIFEST_FILE, DocumentEntry, Manifest
+from indexer.documents.chunking import ChunkerSettings
+from indexer.embedding.model import Embedder
+from indexer.index.lexical import LEXICAL_DIR, LexicalIndex
+from indexer.index.loading import STORE_FILE
+from indexer.index.manifest import MANIFEST_FILE, DocumentEntry, Manifest
+from indexer.index.store import write_store
+from indexer.index.vectors import VectorIndexSpec, write_vectors
 from indexer.models import Chunk, Document, SkippedFile
-from indexer.store import write_store
-from indexer.vectors import VectorIndexSpec, write_vectors
 
 
 def chunk_hash(model_name: str, chunk: Chunk) -> str:

@@ -1,0 +1,1 @@
+"""Text to vectors: the Embedder protocol, the sentence-transformers model, batching, caching, threads."""

@@ -1,0 +1,1 @@
+"""Measuring retrieval: question sets and their metrics, BEIR collections."""

@@ -1,0 +1,1 @@
+"""The on-disk index: generations, manifest, chunk store, vector and lexical indexes, building and writing."""

@@ -1,0 +1,1 @@
+"""Finding passages: hybrid search and fusion, sentence highlights, follow-up question rewriting."""

@@ -38,7 +38,7 @@ from indexer import (
 from indexer.documents.corpus import SUPPORTED_SUFFIXES
 from indexer.documents.readers import READERS
 from indexer.documents.structure import Item, Structure, from_items, parse, parse_pages
-from tests.fakes import HashingEmbedder
+from tests.support.fakes import HashingEmbedder
 
 settings.register_profile(
     "askreport-properties",

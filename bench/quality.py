@@ -189,7 +189,8 @@ def progress_printer(what: str, embedded: list[int] | None = None) -> Callable[[
 
 def index_facts(index_root: Path) -> dict[str, Any]:
     """Documents and chunks in the current generation under `index_root`."""
-    from indexer import current_dir, read_manifest
+    from indexer.index.generations import current_dir
+    from indexer.index.manifest import read_manifest
 
     manifest = read_manifest(current_dir(index_root))
     return {

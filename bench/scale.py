@@ -154,9 +154,10 @@ def uniform(count: int, seed: int) -> np.ndarray:
 
 def real_set(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
     """SciFact's chunk vectors (from its index, built if missing) and its test queries embedded."""
-    from indexer import SentenceTransformerEmbedder, build_index, current_dir
+    from indexer import SentenceTransformerEmbedder, build_index
     from indexer.evaluation.beir import write_beir_corpus
     from indexer.evaluation.questions import read_beir
+    from indexer.index.generations import current_dir
     from indexer.index.vectors import VECTORS_FILE
 
     embedder = SentenceTransformerEmbedder()
@@ -290,8 +291,7 @@ def measure_type(
     """Build an index of one type `--build-runs` times, then probe the last build per thread count."""
     from dataclasses import asdict
 
-    from indexer import choose_index
-    from indexer.index.vectors import write_vectors
+    from indexer.index.vectors import choose_index, write_vectors
 
     spec = choose_index(len(vectors), kind)
     builds = []
@@ -469,7 +469,7 @@ def measure(args: argparse.Namespace, command: str) -> dict[str, Any]:
 
 
 def _auto(count: int) -> str:
-    from indexer import choose_index
+    from indexer.index.vectors import choose_index
 
     return choose_index(count).kind
 

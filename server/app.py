@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from indexer import Embedder, SentenceTransformerEmbedder, limit_threads
+from indexer import Embedder, SentenceTransformerEmbedder, limit_threads, prefer_passive_openmp
 from server import admin, api, errors, observability, pages
 from server.builds import BuildManager
 from server.conversations import ConversationStore
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
 def create_worker_app() -> FastAPI:
     """The app of one `askreport serve --workers N` process: settings from the environment, JSON logs."""
+    prefer_passive_openmp()
     settings = Settings()
     configure_logging(settings.log_level, settings.log_queue_size)
     return create_app(settings)

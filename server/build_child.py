@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any
 
-from indexer import AskreportError
+from indexer import AskreportError, prefer_passive_openmp
 from server.build_process import Progress, build_with_settings, summary_to_json
 from server.settings import Settings
 
@@ -54,6 +54,7 @@ def _exit_when_orphaned() -> None:
 
 def main() -> int:
     """Read the request, build, report; the exit status is 0 when a result was written."""
+    prefer_passive_openmp()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     request = json.loads(sys.stdin.readline())
     threading.Thread(target=_exit_when_orphaned, name="askreport-orphan-check", daemon=True).start()

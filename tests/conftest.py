@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer import Document, SentenceTransformerEmbedder, build_index, load_document
+from indexer import Document, SentenceTransformerEmbedder, build_index, load_document, prefer_passive_openmp
 from server.app import create_app
 from server.settings import Settings
+
+prefer_passive_openmp()  # the test process is an entry point too: before any test loads torch or FAISS
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

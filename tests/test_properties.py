@@ -31,10 +31,10 @@ from indexer import (
     SentenceTransformerEmbedder,
     UnreadableFileError,
     chunk_document,
-    embed_text,
     load_corpus,
     load_document,
 )
+from indexer.documents.chunking import embed_text
 from indexer.documents.corpus import SUPPORTED_SUFFIXES
 from indexer.documents.readers import READERS
 from indexer.documents.structure import Item, Structure, from_items, parse, parse_pages

@@ -14,10 +14,15 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.errors import BuildInProgressError, IndexCorruptError, IndexNotFoundError, IndexWriteError
+
+if TYPE_CHECKING:
+    from indexer.index.manifest import Manifest
 
 CURRENT_FILE = "CURRENT"
 GENERATIONS_DIR = "generations"
@@ -213,3 +218,38 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """What `rollback` changed: the generation that was current and the one that is now."""
+
+    before: str
+    after: str
+
+
+def rollback(root: Path) -> Rollback:
+    """Make the previous kept generation current again, under the build lock (a running server follows)."""
+    with build_lock(root):
+        before = current_name(root)
+        after = previous_name(root)
+        point_current(root, after)
+    return Rollback(before=before, after=after)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """The current generation of an index directory: where it is, its manifest and the generations kept."""
+
+    root: Path
+    path: Path
+    manifest: Manifest
+    kept: tuple[str, ...]
+
+
+def status(root: Path) -> IndexStatus:
+    """Read the current generation's manifest and list the kept generations (raises a named error if none)."""
+    from indexer.index.manifest import read_manifest
+
+    path = current_dir(root)
+    return IndexStatus(root=root, path=path, manifest=read_manifest(path), kept=tuple(generation_names(root)))

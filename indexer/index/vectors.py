@@ -23,12 +23,14 @@ import shutil
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import faiss
 import numpy as np
 
 from indexer.errors import IndexCorruptError
+
+if TYPE_CHECKING:
+    import faiss  # loaded on first use: importing the library must not start OpenMP (see indexer.embedding.threads)
 
 VECTORS_FILE = "vectors.npy"
 GRAPH_FILE = "vectors.hnsw"
@@ -121,6 +123,8 @@ class VectorIndex:
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k rows nearest to one query vector: (exact inner products, row ids), best first."""
+        import faiss
+
         k = min(k, self.ntotal)
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
@@ -145,6 +149,8 @@ def build_graph(vectors: np.ndarray, spec: VectorIndexSpec) -> faiss.IndexHNSW:
 
     L2 on unit vectors ranks like inner product, and HNSW's neighbour selection assumes a metric.
     """
+    import faiss
+
     data = np.ascontiguousarray(vectors, dtype=np.float32)
     quantiser: Any = getattr(faiss.ScalarQuantizer, _QUANTISERS[spec.code_bits])  # the stub's type is wrong
     graph = faiss.IndexHNSWSQ(data.shape[1], quantiser, spec.m, faiss.METRIC_L2)
@@ -161,6 +167,8 @@ def write_vectors(directory: Path, vectors: np.ndarray, spec: VectorIndexSpec, g
     `graph_from` is a graph file already built over these same vectors with the same spec (an unchanged
     rebuild): it is hard-linked, or copied, instead of spending minutes rebuilding it.
     """
+    import faiss
+
     np.save(directory / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
     if spec.kind != VectorIndexKind.HNSW:
         return
@@ -227,6 +235,8 @@ def _check_finite(exact: np.ndarray, path: Path) -> None:
 
 def _read_graph(path: Path, spec: VectorIndexSpec, copy_max_bytes: int) -> faiss.IndexHNSW:
     """Read the graph file into memory up to `copy_max_bytes`, else map it read-only (shared page cache)."""
+    import faiss
+
     flags = 0 if path.stat().st_size <= copy_max_bytes else faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY
     graph = faiss.read_index(str(path), flags)
     if not isinstance(graph, faiss.IndexHNSW):

@@ -12,5 +12,8 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point of the `askreport` console script."""
+    from indexer import prefer_passive_openmp
+
+    prefer_passive_openmp()
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     app()

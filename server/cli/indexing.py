@@ -150,14 +150,12 @@ def _build_and_report(settings: Settings, embedder: Embedder) -> None:
 @app.command()
 def rollback(index: IndexOpt = None) -> None:
     """Make the previous kept generation current again (a running server follows)."""
-    from indexer import build_lock, current_name, point_current, previous_name
+    from indexer import rollback as roll_back
 
     settings = settings_with(index_dir=index)
-    with library_errors(), build_lock(settings.index_dir):
-        before = current_name(settings.index_dir)
-        target = previous_name(settings.index_dir)
-        point_current(settings.index_dir, target)
-    typer.echo(f"rolled back from {before} to {target}")
+    with library_errors():
+        done = roll_back(settings.index_dir)
+    typer.echo(f"rolled back from {done.before} to {done.after}")
 
 
 @app.command()
@@ -166,16 +164,16 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
     """Show the current index generation: model, counts, documents and skipped files."""
-    from indexer import current_dir, generation_names, read_manifest
+    from indexer import status
 
     settings = settings_with(index_dir=index)
     with library_errors():
-        path = current_dir(settings.index_dir)
-        manifest = read_manifest(path)
+        current = status(settings.index_dir)
+    manifest = current.manifest
     if as_json:
         typer.echo(manifest.to_json(), nl=False)
         return
-    kept = ", ".join(generation_names(settings.index_dir))
+    kept = ", ".join(current.kept)
     typer.echo(f"index:      {settings.index_dir}")
     typer.echo(f"generation: {manifest.generation} (built {manifest.built_at}; kept: {kept})")
     typer.echo(f"model:      {manifest.model_name} (dimension {manifest.model_dim})")

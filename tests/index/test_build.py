@@ -13,10 +13,10 @@ from indexer import (
     build_index,
     build_lock,
     current_name,
-    generation_names,
     open_current,
     search,
 )
+from indexer.index.generations import generation_names
 from tests.conftest import CORPUS
 from tests.support.fakes import HashingEmbedder
 
@@ -141,7 +141,7 @@ def test_one_build_at_a_time(corpus: Path, tmp_path: Path) -> None:
 
 
 def test_rollback_skips_a_generation_that_was_never_current(corpus: Path, tmp_path: Path) -> None:
-    from indexer import point_current, previous_name
+    from indexer.index.generations import point_current, previous_name
 
     index = tmp_path / "index"
     fake = HashingEmbedder()

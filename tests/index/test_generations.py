@@ -8,16 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import (
-    IndexCorruptError,
-    build_index,
-    current_name,
-    generation_names,
-    open_current,
-    point_current,
-    previous_name,
-)
-from indexer.index.generations import KEEP_GENERATIONS, PUBLISHED_MARK
+from indexer import IndexCorruptError, build_index, current_name, open_current
+from indexer.index.generations import KEEP_GENERATIONS, PUBLISHED_MARK, generation_names, point_current, previous_name
 from tests.conftest import CORPUS
 from tests.support.fakes import HashingEmbedder
 

@@ -15,10 +15,10 @@ from indexer import (
     IndexMismatchError,
     IndexNotFoundError,
     build_index,
-    current_dir,
     current_name,
     open_current,
 )
+from indexer.index.generations import current_dir
 from indexer.index.loading import STORE_FILE
 from indexer.index.manifest import MANIFEST_FILE, read_manifest
 from indexer.index.vectors import FLAT, VECTORS_FILE, write_vectors

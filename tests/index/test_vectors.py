@@ -8,28 +8,28 @@ import numpy as np
 import pytest
 
 from indexer import (
-    FLAT_MAX_VECTORS,
     IndexCorruptError,
     IndexMismatchError,
     SearchMode,
     SentenceTransformerEmbedder,
     VectorIndexKind,
-    VectorIndexSpec,
     build_index,
-    choose_index,
-    current_dir,
     open_current,
     search,
 )
+from indexer.index.generations import current_dir
 from indexer.index.manifest import MANIFEST_FILE
 from indexer.index.vectors import (
     COPY_MAX_BYTES,
     FINITE_CHECK_ROWS,
     FLAT,
+    FLAT_MAX_VECTORS,
     GRAPH_FILE,
     HNSW,
     VECTORS_FILE,
     VectorIndex,
+    VectorIndexSpec,
+    choose_index,
     read_vectors,
     write_vectors,
 )

@@ -19,7 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer import current_name, point_current
+from indexer import current_name
+from indexer.index.generations import point_current
 from tests.conftest import free_port
 from tests.support.generations import VECTORS, empty_vectors, root_with
 

@@ -24,15 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer import (
-    SentenceTransformerEmbedder,
-    build_index,
-    current_name,
-    generation_names,
-    open_current,
-    open_generation,
-    search,
-)
+from indexer import SentenceTransformerEmbedder, build_index, current_name, open_current, open_generation, search
+from indexer.index.generations import generation_names
 from tests.conftest import CORPUS, REPO, free_port
 
 ASKREPORT = [sys.executable, "-m", "server"]

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from indexer import SentenceTransformerEmbedder, build_index
-from tests.support.browser import launched_chromium
 from tests.conftest import CORPUS, REPO, free_port
+from tests.support.browser import launched_chromium
 from tests.support.processes import running, static_server
 
 pytestmark = pytest.mark.slow

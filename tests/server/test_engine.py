@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer import IndexCorruptError, SentenceTransformerEmbedder, current_name, point_current
+from indexer import IndexCorruptError, SentenceTransformerEmbedder, current_name
+from indexer.index.generations import point_current
 from server.app import create_app
 from server.engine import Engine
 from server.settings import Settings

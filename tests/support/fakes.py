@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from indexer import normalise
+from indexer.embedding.model import normalise
 
 
 class HashingEmbedder:

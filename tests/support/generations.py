@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer import current_dir, point_current
+from indexer.index.generations import current_dir, point_current
 
 VECTORS = "vectors.npy"
 STORE = "chunks.sqlite3"

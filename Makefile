@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INDEX_DIR ?= $(or $(ASKREPORT_INDEX_DIR),var/index)
 
-.PHONY: install serve index test lint typecheck check clean
+.PHONY: install serve index test lint typecheck imports check clean
 
 install: $(STAMP)
 
@@ -24,7 +24,8 @@ index: $(STAMP)
 serve: index
 	$(BIN)/askreport serve --index $(INDEX_DIR)
 
-test: $(STAMP)
+# The import contracts (pyproject.toml [tool.importlinter]) run first: a wrong arrow fails the tests too.
+test: imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -34,7 +35,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-check: lint typecheck test
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+check: lint typecheck imports test
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -24,6 +24,8 @@ from indexer.embedding.threads import limit_threads, prefer_passive_openmp
 from indexer.errors import (
     AskreportError,
     BuildInProgressError,
+    ConversationLimitError,
+    ConversationStoreUnavailableError,
     CorpusNotFoundError,
     DocumentNotFoundError,
     EmptyCorpusError,
@@ -53,7 +55,15 @@ from indexer.index.vectors import VectorIndexKind
 from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile, Span
 from indexer.retrieval.followups import is_follow_up, rewrite
 from indexer.retrieval.highlight import SentenceVectors
-from indexer.retrieval.search import DEFAULT_FOUND_THRESHOLD, Fusion, Retrieval, SearchMode, retrieve, search
+from indexer.retrieval.search import (
+    DEFAULT_FOUND_THRESHOLD,
+    Fusion,
+    FusionMethod,
+    Retrieval,
+    SearchMode,
+    retrieve,
+    search,
+)
 
 __all__ = [
     "BUNDLED_MODEL_NAME",
@@ -70,6 +80,8 @@ __all__ = [
     "Chunk",
     "ChunkerSettings",
     "Citation",
+    "ConversationLimitError",
+    "ConversationStoreUnavailableError",
     "CorpusLoad",
     "CorpusNotFoundError",
     "Document",
@@ -77,6 +89,7 @@ __all__ = [
     "Embedder",
     "EmptyCorpusError",
     "Fusion",
+    "FusionMethod",
     "Hit",
     "IndexCorruptError",
     "IndexGeneration",

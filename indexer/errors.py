@@ -57,3 +57,19 @@ class EvaluationInputError(AskreportError):
 
 class IndexWriteError(AskreportError):
     """A new generation could not be written (a full disk, permissions); the old one stays current."""
+
+
+class ConversationError(AskreportError):
+    """Base class of the server's conversation-store errors."""
+
+
+class ConversationLimitError(ConversationError):
+    """The conversation store, or this client's share of it, holds as many live conversations as it may."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ConversationStoreUnavailableError(ConversationError):
+    """The conversation store's file cannot be opened or written (read-only or full disk, missing rights)."""

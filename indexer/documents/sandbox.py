@@ -8,13 +8,13 @@ whole build, so a file costs a pipe round trip. The child is a fresh interpreter
 a fork of the threaded server or CLI) with a minimal environment (no keys) that imports only
 `indexer`, without re-running the caller's main script; messages are pickled over its stdin and
 stdout. A child that cannot start at all fails the build (ReaderStartError): every file would fail.
+This module is the parent's side; the child runs `indexer.documents.sandbox_child`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from types import TracebackType
 
-from indexer.documents.readers import Read, failure_reason, read_file
+from indexer.documents.readers import Read
 from indexer.errors import ReaderStartError, UnreadableFileError
 
 log = logging.getLogger(__name__)
@@ -33,9 +33,8 @@ log = logging.getLogger(__name__)
 DEFAULT_PARSE_TIMEOUT_S = 60.0
 DEFAULT_PARSE_MEMORY_MB = 2048
 _START_TIMEOUT_S = 120.0
-_CHILD_CODE = "from indexer.documents.sandbox import serve_stdio; serve_stdio()"
+_CHILD_CODE = "from indexer.documents.sandbox_child import serve_stdio; serve_stdio()"
 _START_HINT = f"check that `{sys.executable} -c 'import indexer'` works"
-_CPU_GRACE_S = 2  # the parent's wall-clock timeout should fire first; RLIMIT_CPU is the backstop
 # What the child's environment keeps: never the caller's keys (ASKREPORT_ADMIN_KEY and the like).
 _CHILD_ENV = ("PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES")
 _THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -242,79 +241,3 @@ class ParserProcess:
             )
         how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit status {code}"
         return f"the reader crashed while reading it ({how}): the file is corrupt or built to break readers"
-
-
-def serve_stdio() -> None:
-    """The child's entry point: messages on stdin, answers on stdout (nothing else may write there)."""
-    receive = Connection(os.dup(0), writable=False)
-    answer = Connection(os.dup(1), readable=False)
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # a reader that prints must not corrupt the answers
-    serve(receive, answer, int(sys.argv[1]), float(sys.argv[2]))
-
-
-def serve(receive: Connection, conn: Connection, memory_mb: int, timeout_s: float) -> None:
-    """The child's loop: read `(suffix, data)` messages and answer `(kind, value)` until None."""
-    logging.getLogger().addHandler(logging.NullHandler())  # readers' warnings must not reach stderr
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a reader killed by SIGXCPU must not dump core
-    conn.send(("ready", None))
-    while True:
-        _limit_memory(memory_mb)  # the message itself counts against the file's budget
-        try:
-            message = receive.recv()
-        except (EOFError, OSError):
-            return  # the parent went away
-        except MemoryError:  # the file alone does not fit in the budget
-            conn.send(("memory", None))
-            return
-        if message is None:
-            return
-        _limit_cpu(timeout_s)
-        answer = _answer(*message)
-        try:
-            conn.send(answer)
-        except MemoryError:
-            answer = ("memory", None)
-            conn.send(answer)
-        except Exception as exc:  # a result that cannot be pickled (too deep, too large)
-            conn.send(("error", failure_reason(exc)))
-        if answer[0] == "memory":
-            return  # a heap that ran out may be left fragmented: start afresh
-
-
-def _answer(suffix: str, data: bytes) -> tuple[str, object]:
-    try:
-        return "ok", read_file(suffix, data)
-    except UnreadableFileError as exc:
-        if isinstance(exc.__cause__, MemoryError):
-            return "memory", None
-        return "unreadable", str(exc)
-    except MemoryError:
-        return "memory", None
-
-
-def _limit_memory(memory_mb: int) -> None:
-    """Allow the next file the budget on top of what the child has mapped now.
-
-    Only the soft limit moves, so it can be raised again for each file: what earlier files and lazily
-    imported readers keep mapped must not shrink the budget of the files after them.
-    """
-    try:
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:  # no /proc (not Linux): the time budget and the archive checks still apply
-        return
-    soft = mapped + memory_mb * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-
-def _limit_cpu(timeout_s: float) -> None:
-    """Allow this file the budget's CPU seconds on top of what the child has used so far."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    soft = int(usage.ru_utime + usage.ru_stime + timeout_s) + 1 + _CPU_GRACE_S
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))

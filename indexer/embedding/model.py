@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from indexer.embedding.batching import embed_batches
 from indexer.errors import ModelLoadError
 
 BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
@@ -97,11 +98,18 @@ class SentenceTransformerEmbedder:
         return self._max_tokens
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self._dim), dtype=np.float32)
+        # longest first, as sentence-transformers orders one call: a batch of similar lengths pads little
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        vectors = embed_batches(self._encode, [texts[i] for i in order], self._batch_size, self._dim)
+        out = np.empty_like(vectors)
+        out[order] = vectors
+        return out
+
+    def _encode(self, batch: Sequence[str]) -> np.ndarray:
+        """One batch through the model (which makes it one forward pass: it is no larger than `batch_size`)."""
         with self._lock:
             vectors = self._model.encode(
-                list(texts),
+                list(batch),
                 batch_size=self._batch_size,
                 convert_to_numpy=True,
                 normalize_embeddings=True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,22 +17,38 @@ from indexer.retrieval.search import Fusion, SearchMode, rank
 
 CHUNK_DEPTH = 300
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+DEFAULT_NAME = "doc-{position:07d}-{safe_id}.md"  # unique whatever the ids look like
 
 
-def write_beir_corpus(rows: Sequence[dict[str, str]], corpus_dir: Path) -> dict[str, str]:
-    """One Markdown file per BEIR document; returns askreport document id -> BEIR id."""
+def write_beir_corpus(
+    rows: Iterable[Mapping[str, object]],
+    corpus_dir: Path,
+    *,
+    name: str = DEFAULT_NAME,
+    untitled: str = "",
+    start: int = 0,
+) -> dict[Path, str]:
+    """One Markdown file per BEIR document (`# title`, a blank line, the text); each file written -> its BEIR id.
+
+    Args:
+        rows: BEIR corpus rows (`_id`, `title`, `text`), written in order.
+        corpus_dir: the folder the files go to (created if missing; other files in it are left alone).
+        name: the file name, formatted with `position` (the row's place, counting from `start`), `id` (the
+            BEIR id) and `safe_id` (the id with characters unsafe in a file name replaced, cut to 40).
+        untitled: the title of a row without one, formatted with `id`; empty writes no heading.
+        start: the position of the first row.
+    """
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    for stale in corpus_dir.glob("*.md"):  # a work dir reused across versions must not keep old files
-        stale.unlink()
-    ids: dict[str, str] = {}
-    for position, row in enumerate(rows):
+    written: dict[Path, str] = {}
+    for position, row in enumerate(rows, start=start):
         beir_id = str(row["_id"])
-        name = f"doc-{position:07d}-{_UNSAFE.sub('_', beir_id)[:40]}.md"  # unique whatever the ids look like
-        title = " ".join(str(row.get("title") or "").split())
+        safe_id = _UNSAFE.sub("_", beir_id)[:40]
+        path = corpus_dir / name.format(position=position, id=beir_id, safe_id=safe_id)
+        title = " ".join(str(row.get("title") or "").split()) or untitled.format(id=beir_id)
         text = str(row.get("text") or "").strip() or title or beir_id
-        (corpus_dir / name).write_text(f"# {title}\n\n{text}\n" if title else f"{text}\n", encoding="utf-8")
-        ids[document_id(Path(name))] = beir_id
-    return ids
+        path.write_text(f"# {title}\n\n{text}\n" if title else f"{text}\n", encoding="utf-8")
+        written[path] = beir_id
+    return written
 
 
 def evaluate_beir(
@@ -45,7 +61,10 @@ def evaluate_beir(
 ) -> dict[SearchMode, BeirMetrics]:
     """Index the collection under `work_dir` (reused if already built) and score each mode."""
     corpus, queries, qrels = read_beir(directory)
-    ids = write_beir_corpus(corpus, work_dir / "corpus")
+    for stale in (work_dir / "corpus").glob("*.md"):  # a work dir reused across versions must not keep old files
+        stale.unlink()
+    written = write_beir_corpus(corpus, work_dir / "corpus")  # the default names are unique whatever the ids are
+    ids = {document_id(Path(path.name)): beir_id for path, beir_id in written.items()}
     build_index(work_dir / "corpus", work_dir / "index", embedder, progress=progress)
     generation = open_current(work_dir / "index", embedder.name, embedder.dim)
     chunk_docs = _chunk_documents(generation, ids)

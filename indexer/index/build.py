@@ -1,14 +1,13 @@
-"""Build a new index generation from a corpus directory and publish it.
+"""Build a new index generation from a corpus directory and publish it: plan, embed, publish.
 
-Builds are incremental: a chunk whose content hash (model + embedded text) is
-already in the current generation keeps its vector, and a document whose file
-did not change keeps its chunks. Only new or changed chunks are embedded.
+Builds are incremental (see `indexer.index.plan`): only new or changed chunks are embedded, the
+others keep their vectors. The new generation is written into a staging directory and published
+only once complete (see `indexer.index.generations`).
 """
 
 from __future__ import annotations
 
 import errno
-import logging
 import shutil
 import sqlite3
 import time
@@ -18,25 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.documents.chunking import ChunkerSettings, chunk_document
+from indexer.documents.chunking import ChunkerSettings
 from indexer.documents.corpus import DEFAULT_MAX_FILE_BYTES, load_corpus
 from indexer.documents.sandbox import ParseBudget
+from indexer.embedding.batching import embed_batches
 from indexer.embedding.model import Embedder
-from indexer.errors import AskreportError, EmptyCorpusError, IndexNotFoundError, IndexWriteError
-from indexer.index.generations import (
-    build_lock,
-    new_generation_name,
-    prune,
-    publish,
-    remove_orphans,
-    staging_dir,
-)
-from indexer.index.loading import IndexGeneration, open_current
-from indexer.index.vectors import GRAPH_FILE, VectorIndexKind, VectorIndexSpec, choose_index, index_kind
-from indexer.index.write import chunk_hash, write_generation
-from indexer.models import Chunk, Document, SkippedFile
-
-log = logging.getLogger(__name__)
+from indexer.errors import EmptyCorpusError, IndexWriteError
+from indexer.index.generations import build_lock, new_generation_name, prune, publish, remove_orphans, staging_dir
+from indexer.index.layout import GRAPH_FILE
+from indexer.index.loading import IndexGeneration
+from indexer.index.plan import BuildPlan, plan_build, reusable_generation
+from indexer.index.vectors import VectorIndexKind, VectorIndexSpec, choose_index, index_kind
+from indexer.index.write import GenerationContents, write_generation
+from indexer.models import Document, SkippedFile
 
 Progress = Callable[[int, int], None]
 """Called as `progress(done, total)` while chunks are embedded."""
@@ -61,12 +54,27 @@ class BuildSummary:
 
 
 @dataclass(frozen=True)
-class _Plan:
-    documents: tuple[Document, ...]
-    chunks: list[Chunk]
-    hashes: list[str]
-    old_rows: list[int]  # row in the previous generation to reuse, or -1 to embed
-    removed: int  # chunks of the previous generation that no new chunk matches
+class _Job:
+    """One build's settings, once defaults are filled in."""
+
+    corpus_dir: Path
+    index_root: Path
+    embedder: Embedder
+    chunker: ChunkerSettings
+    kind: VectorIndexKind
+    full: bool
+    progress: Progress | None
+
+
+@dataclass(frozen=True, eq=False)
+class _Embedded:
+    """What the plan and embed steps hand to the publish step."""
+
+    plan: BuildPlan
+    vectors: np.ndarray
+    vector_index: VectorIndexSpec
+    graph_from: Path | None  # the previous generation's graph, when it indexes exactly these vectors
+    full_reason: str | None
 
 
 def build_index(
@@ -95,152 +103,106 @@ def build_index(
     started = time.perf_counter()
     kind = index_kind(vector_index)
     chunker = chunker or ChunkerSettings(max_tokens=embedder.max_tokens)
+    job = _Job(corpus_dir, index_root, embedder, chunker, kind, full, progress)
     with build_lock(index_root):
         remove_orphans(index_root)
         loaded = load_corpus(corpus_dir, max_file_bytes, parse_budget)
         if not loaded.documents:
             raise EmptyCorpusError(_empty_message(corpus_dir, loaded.skipped))
-        previous, full_reason = _previous(index_root, embedder, chunker, full)
-        try:
-            plan = _plan(loaded.documents, previous, embedder, chunker)
-            if not plan.chunks:
-                raise EmptyCorpusError(
-                    f"the documents in {corpus_dir} hold headings only, no text to search: add text to them"
-                )
-            vectors = _vectors(plan, previous, embedder, progress)
-            spec = choose_index(len(plan.chunks), kind)
-            graph_from = _same_graph(plan, previous, spec)
-        finally:
-            if previous is not None:
-                previous.close()
-        name = new_generation_name(index_root)
-        staging = staging_dir(index_root, name)
-        try:
-            write_generation(
-                staging,
-                name,
-                embedder,
-                chunker,
-                plan.documents,
-                plan.chunks,
-                plan.hashes,
-                vectors,
-                loaded.skipped,
-                spec,
-                graph_from,
-            )
-            final = publish(index_root, staging, name)
-        except (OSError, sqlite3.Error) as exc:
-            error = _write_error(index_root, exc)  # before the staging dir gives its space back
-            shutil.rmtree(staging, ignore_errors=True)
-            raise error from exc
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        embedded = _plan_and_embed(job, loaded.documents)
+        contents = _contents(job, new_generation_name(index_root), embedded, loaded.skipped)
+        final = _publish(index_root, contents)
         prune(index_root)
-    reused = sum(1 for row in plan.old_rows if row >= 0)
-    return BuildSummary(
-        generation=name,
-        path=final,
-        documents=len(plan.documents),
-        chunks=len(plan.chunks),
-        embedded=len(plan.chunks) - reused,
-        reused=reused,
-        removed=plan.removed,
-        skipped=loaded.skipped,
-        full_reason=full_reason,
-        seconds=time.perf_counter() - started,
-    )
+    return _summary(contents, final, embedded, time.perf_counter() - started)
 
 
-def _previous(
-    root: Path, embedder: Embedder, chunker: ChunkerSettings, full: bool
-) -> tuple[IndexGeneration | None, str | None]:
-    """The current generation to reuse from, or None and the reason for a full build."""
-    if full:
-        return None, "a full rebuild was requested"
+def _plan_and_embed(job: _Job, documents: Sequence[Document]) -> _Embedded:
+    """Plan against the current generation, if it can be reused, and embed what it does not hold."""
+    previous, full_reason = reusable_generation(job.index_root, job.embedder, job.chunker, job.full)
     try:
-        previous = open_current(root)
-    except IndexNotFoundError:
-        return None, "there is no previous index"
-    except AskreportError as exc:
-        log.warning("rebuilding everything: the current index cannot be reused (%s)", exc)
-        return None, f"the current index cannot be reused ({exc})"
-    manifest = previous.manifest
-    reason = None
-    if (manifest.model_name, manifest.model_dim) != (embedder.name, embedder.dim):
-        reason = f"the model changed from {manifest.model_name} to {embedder.name}"
-    elif manifest.chunker != chunker:
-        reason = "the chunker settings changed"
-    if reason is not None:
-        previous.close()
-        log.warning("rebuilding everything: %s", reason)
-        return None, reason
-    return previous, None
+        plan = plan_build(documents, previous, job.embedder, job.chunker)
+        if not plan.chunks:
+            raise EmptyCorpusError(
+                f"the documents in {job.corpus_dir} hold headings only, no text to search: add text to them"
+            )
+        vectors = embed_plan(plan, previous, job.embedder, job.progress)
+        spec = choose_index(len(plan.chunks), job.kind)
+        return _Embedded(plan, vectors, spec, reused_graph(plan, previous, spec), full_reason)
+    finally:
+        if previous is not None:
+            previous.close()
 
 
-def _plan(
-    documents: Sequence[Document],
-    previous: IndexGeneration | None,
-    embedder: Embedder,
-    chunker: ChunkerSettings,
-) -> _Plan:
-    old_hashes = {d.id: d.content_hash for d in previous.manifest.documents} if previous else {}
-    old_hashes_by_row = previous.store.chunk_hashes() if previous else []
-    old_rows = {h: i for i, h in enumerate(old_hashes_by_row)}
-    chunks: list[Chunk] = []
-    hashes: list[str] = []
-    for doc in documents:
-        if previous is not None and old_hashes.get(doc.id) == doc.content_hash and _same_text(previous, doc):
-            pairs = previous.store.chunks_of(doc.id)
-        else:
-            pairs = [(c, chunk_hash(embedder.name, c)) for c in chunk_document(doc, embedder.count_tokens, chunker)]
-        chunks.extend(c for c, _ in pairs)
-        hashes.extend(h for _, h in pairs)
-    kept = set(hashes)
-    removed = sum(1 for h in old_hashes_by_row if h not in kept)
-    return _Plan(tuple(documents), chunks, hashes, [old_rows.get(h, -1) for h in hashes], removed)
-
-
-def _same_text(previous: IndexGeneration, doc: Document) -> bool:
-    """Whether the stored document has the same canonical text and sections (a renamed file or a
-    changed reader can turn the same bytes into different text)."""
-    stored = previous.store.document(doc.id)
-    return stored.text == doc.text and stored.sections == doc.sections
-
-
-def _vectors(
-    plan: _Plan, previous: IndexGeneration | None, embedder: Embedder, progress: Progress | None
+def embed_plan(
+    plan: BuildPlan, previous: IndexGeneration | None, embedder: Embedder, progress: Progress | None
 ) -> np.ndarray:
+    """Every planned chunk's vector: copied from `previous` where the plan reuses it, else embedded."""
     vectors = np.zeros((len(plan.chunks), embedder.dim), dtype=np.float32)
     rows = np.asarray(plan.old_rows, dtype=np.int64)
     reuse = rows >= 0
     if previous is not None and reuse.any():
         vectors[reuse] = previous.vectors.rows(rows[reuse])
     todo = np.flatnonzero(~reuse)
-    vectors[todo] = embed_all(embedder, [plan.chunks[i].embed_text for i in todo], progress)
+    texts = [plan.chunks[i].embed_text for i in todo]
+    vectors[todo] = embed_batches(embedder.embed, texts, PROGRESS_STEP, embedder.dim, progress)
     return vectors
 
 
-def _same_graph(plan: _Plan, previous: IndexGeneration | None, spec: VectorIndexSpec) -> Path | None:
+def reused_graph(plan: BuildPlan, previous: IndexGeneration | None, spec: VectorIndexSpec) -> Path | None:
     """The previous generation's graph file if it indexes exactly the planned vectors, row for row."""
-    if previous is None or spec.kind != VectorIndexKind.HNSW or previous.manifest.vector_index != spec:
+    if previous is None or spec.kind is not VectorIndexKind.HNSW or previous.manifest.vector_index != spec:
         return None
-    if plan.old_rows != list(range(previous.vectors.ntotal)):
+    if plan.old_rows != tuple(range(previous.vectors.ntotal)):
         return None
     return previous.path / GRAPH_FILE
 
 
-def embed_all(embedder: Embedder, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-    """Embed texts in batches, reporting progress after each batch."""
-    parts = [np.zeros((0, embedder.dim), dtype=np.float32)]
-    if progress is not None:
-        progress(0, len(texts))
-    for start in range(0, len(texts), PROGRESS_STEP):
-        parts.append(embedder.embed(texts[start : start + PROGRESS_STEP]))
-        if progress is not None:
-            progress(min(start + PROGRESS_STEP, len(texts)), len(texts))
-    return np.vstack(parts)
+def _contents(job: _Job, name: str, embedded: _Embedded, skipped: tuple[SkippedFile, ...]) -> GenerationContents:
+    plan = embedded.plan
+    return GenerationContents(
+        name=name,
+        model_name=job.embedder.name,
+        model_dim=job.embedder.dim,
+        chunker=job.chunker,
+        documents=plan.documents,
+        chunks=plan.chunks,
+        hashes=plan.hashes,
+        vectors=embedded.vectors,
+        skipped=skipped,
+        vector_index=embedded.vector_index,
+        graph_from=embedded.graph_from,
+    )
+
+
+def _publish(index_root: Path, contents: GenerationContents) -> Path:
+    """Write the generation into a staging directory and publish it; a failed write leaves nothing behind."""
+    staging = staging_dir(index_root, contents.name)
+    try:
+        write_generation(staging, contents)
+        return publish(index_root, staging, contents.name)
+    except (OSError, sqlite3.Error) as exc:
+        error = _write_error(index_root, exc)  # before the staging dir gives its space back
+        shutil.rmtree(staging, ignore_errors=True)
+        raise error from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _summary(contents: GenerationContents, final: Path, embedded: _Embedded, seconds: float) -> BuildSummary:
+    plan = embedded.plan
+    return BuildSummary(
+        generation=contents.name,
+        path=final,
+        documents=len(plan.documents),
+        chunks=len(plan.chunks),
+        embedded=len(plan.chunks) - plan.reused,
+        reused=plan.reused,
+        removed=plan.removed,
+        skipped=contents.skipped,
+        full_reason=embedded.full_reason,
+        seconds=seconds,
+    )
 
 
 def _empty_message(corpus_dir: Path, skipped: Sequence[SkippedFile]) -> str:

@@ -20,15 +20,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer.errors import BuildInProgressError, IndexCorruptError, IndexNotFoundError, IndexWriteError
+from indexer.index.layout import (
+    CURRENT_FILE,
+    CURRENT_TEMP,
+    GENERATIONS_DIR,
+    LOCK_FILE,
+    PUBLISHED_MARK,
+    STAGING_PREFIX,
+)
 
 if TYPE_CHECKING:
     from indexer.index.manifest import Manifest
 
-CURRENT_FILE = "CURRENT"
-GENERATIONS_DIR = "generations"
-STAGING_PREFIX = ".staging-"
-LOCK_FILE = ".build.lock"
-PUBLISHED_MARK = "PUBLISHED"  # in a generation directory: it has been current at least once
 KEEP_GENERATIONS = 3
 
 
@@ -127,7 +130,7 @@ def is_published(root: Path, name: str, current: str = "") -> bool:
 def point_current(root: Path, name: str) -> None:
     """Atomically make `name` the current generation; the one it replaces is marked as published."""
     _mark_current(root)  # it has been served, whatever killed the process that made it current
-    tmp = root / f".{CURRENT_FILE}.tmp"
+    tmp = root / CURRENT_TEMP
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(name + "\n")
         fh.flush()

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-LEXICAL_DIR = "bm25"
 K1 = 1.2
 B = 0.75
 _WORD = re.compile(r"\w\w+", re.UNICODE)

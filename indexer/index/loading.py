@@ -8,12 +8,12 @@ from pathlib import Path
 
 from indexer.errors import IndexCorruptError
 from indexer.index.generations import current_dir
-from indexer.index.lexical import LEXICAL_DIR, LexicalIndex
+from indexer.index.layout import LEXICAL_DIR, STORE_FILE, VECTORS_FILE
+from indexer.index.lexical import LexicalIndex
 from indexer.index.manifest import Manifest, check_model, read_manifest
 from indexer.index.store import Store
-from indexer.index.vectors import VECTORS_FILE, VectorIndex, read_vectors, vector_files
+from indexer.index.vectors import VectorIndex, read_vectors, vector_files
 
-STORE_FILE = "chunks.sqlite3"
 REBUILD = "run `askreport index --full` to rebuild the index"
 
 

@@ -9,11 +9,9 @@ from typing import Any
 
 from indexer.documents.chunking import ChunkerSettings
 from indexer.errors import IndexCorruptError, IndexMismatchError
+from indexer.index.layout import FORMAT_VERSION, MANIFEST_FILE
 from indexer.index.vectors import VectorIndexSpec
 from indexer.models import SkippedFile
-
-FORMAT_VERSION = 3  # 2: BM25 index in bm25/; 3: exact vectors in vectors.npy, HNSW graph when large
-MANIFEST_FILE = "manifest.json"
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer.errors import IndexCorruptError
+from indexer.index.layout import GRAPH_FILE, VECTORS_FILE
 
 if TYPE_CHECKING:
     import faiss  # loaded on first use: importing the library must not start OpenMP (see indexer.embedding.threads)
 
-VECTORS_FILE = "vectors.npy"
-GRAPH_FILE = "vectors.hnsw"
 FLAT_MAX_VECTORS = 25_000  # an exact scan of 25k 384-d vectors: about 1.3 ms on one core (bench/scale.py)
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
@@ -58,7 +57,7 @@ class VectorIndexKind(StrEnum):
 class VectorIndexSpec:
     """The search structure of a generation and its parameters, as recorded in the manifest."""
 
-    kind: str = VectorIndexKind.FLAT.value
+    kind: VectorIndexKind = VectorIndexKind.FLAT  # never AUTO; a manifest's plain string becomes the member
     m: int = 0
     ef_construction: int = 0
     ef_search: int = 0
@@ -67,12 +66,13 @@ class VectorIndexSpec:
     def __post_init__(self) -> None:
         if self.kind not in (VectorIndexKind.FLAT, VectorIndexKind.HNSW):
             raise ValueError(f"unknown vector index kind {self.kind!r} (expected flat or hnsw)")
-        if self.kind == VectorIndexKind.HNSW and self.code_bits not in _QUANTISERS:
+        object.__setattr__(self, "kind", VectorIndexKind(self.kind))
+        if self.kind is VectorIndexKind.HNSW and self.code_bits not in _QUANTISERS:
             raise ValueError(f"HNSW codes of {self.code_bits} bits are not supported (expected 4, 6 or 8)")
 
     def describe(self) -> str:
         """A one-line description for `askreport info` and the manifest's `index_type`."""
-        if self.kind == VectorIndexKind.HNSW:
+        if self.kind is VectorIndexKind.HNSW:
             return (
                 f"hnsw{self.m},sq{self.code_bits} (efConstruction={self.ef_construction}, efSearch={self.ef_search}; "
                 "candidates re-scored with the exact vectors)"
@@ -81,7 +81,7 @@ class VectorIndexSpec:
 
 
 FLAT = VectorIndexSpec()
-HNSW = VectorIndexSpec(VectorIndexKind.HNSW.value, HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_CODE_BITS)
+HNSW = VectorIndexSpec(VectorIndexKind.HNSW, HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_CODE_BITS)
 
 
 def choose_index(count: int, kind: VectorIndexKind | str = VectorIndexKind.AUTO) -> VectorIndexSpec:
@@ -170,7 +170,7 @@ def write_vectors(directory: Path, vectors: np.ndarray, spec: VectorIndexSpec, g
     import faiss
 
     np.save(directory / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-    if spec.kind != VectorIndexKind.HNSW:
+    if spec.kind is not VectorIndexKind.HNSW:
         return
     if graph_from is not None:
         try:
@@ -183,7 +183,7 @@ def write_vectors(directory: Path, vectors: np.ndarray, spec: VectorIndexSpec, g
 
 def vector_files(spec: VectorIndexSpec) -> tuple[str, ...]:
     """The files a generation built with `spec` must hold."""
-    return (VECTORS_FILE, GRAPH_FILE) if spec.kind == VectorIndexKind.HNSW else (VECTORS_FILE,)
+    return (VECTORS_FILE, GRAPH_FILE) if spec.kind is VectorIndexKind.HNSW else (VECTORS_FILE,)
 
 
 def read_vectors(directory: Path, spec: VectorIndexSpec, dim: int, copy_max_bytes: int = COPY_MAX_BYTES) -> VectorIndex:
@@ -201,7 +201,7 @@ def read_vectors(directory: Path, spec: VectorIndexSpec, dim: int, copy_max_byte
         )
     _check_finite(exact, path)
     graph = None
-    if spec.kind == VectorIndexKind.HNSW:
+    if spec.kind is VectorIndexKind.HNSW:
         graph = _read_graph(directory / GRAPH_FILE, spec, copy_max_bytes)
         if graph.ntotal != exact.shape[0]:
             raise IndexCorruptError(

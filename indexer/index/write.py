@@ -2,61 +2,62 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from indexer.documents.chunking import ChunkerSettings
-from indexer.embedding.model import Embedder
-from indexer.index.lexical import LEXICAL_DIR, LexicalIndex
-from indexer.index.loading import STORE_FILE
-from indexer.index.manifest import MANIFEST_FILE, DocumentEntry, Manifest
+from indexer.index.layout import LEXICAL_DIR, MANIFEST_FILE, STORE_FILE
+from indexer.index.lexical import LexicalIndex
+from indexer.index.manifest import DocumentEntry, Manifest
 from indexer.index.store import write_store
 from indexer.index.vectors import VectorIndexSpec, write_vectors
 from indexer.models import Chunk, Document, SkippedFile
 
 
-def chunk_hash(model_name: str, chunk: Chunk) -> str:
-    """Content hash of a chunk: what was embedded and by which model."""
-    return hashlib.sha256(f"{model_name}\n{chunk.embed_text}".encode()).hexdigest()
-
-
-def write_generation(
-    path: Path,
-    name: str,
-    embedder: Embedder,
-    chunker: ChunkerSettings,
-    documents: Sequence[Document],
-    chunks: Sequence[Chunk],
-    hashes: Sequence[str],
-    vectors: np.ndarray,
-    skipped: Sequence[SkippedFile],
-    vector_index: VectorIndexSpec,
-    graph_from: Path | None = None,
-) -> None:
-    """Write a complete generation into `path`; the manifest goes last.
+@dataclass(frozen=True, eq=False)  # eq=False: a numpy array has no single truth value
+class GenerationContents:
+    """Everything a generation's files hold: row i of `vectors` and of the store is chunk i.
 
     `graph_from`: the previous generation's HNSW graph, when it indexes exactly these vectors.
     """
-    write_store(path / STORE_FILE, documents, chunks, hashes)
-    write_vectors(path, vectors, vector_index, graph_from)
-    LexicalIndex.build([c.embed_text for c in chunks]).save(path / LEXICAL_DIR)
-    per_doc = dict.fromkeys((d.id for d in documents), 0)
-    for c in chunks:
+
+    name: str
+    model_name: str
+    model_dim: int
+    chunker: ChunkerSettings
+    documents: tuple[Document, ...]
+    chunks: tuple[Chunk, ...]
+    hashes: tuple[str, ...]
+    vectors: np.ndarray
+    skipped: tuple[SkippedFile, ...]
+    vector_index: VectorIndexSpec
+    graph_from: Path | None = None
+
+
+def write_generation(path: Path, contents: GenerationContents) -> None:
+    """Write a complete generation into `path`; the manifest goes last."""
+    write_store(path / STORE_FILE, contents.documents, contents.chunks, contents.hashes)
+    write_vectors(path, contents.vectors, contents.vector_index, contents.graph_from)
+    LexicalIndex.build([c.embed_text for c in contents.chunks]).save(path / LEXICAL_DIR)
+    (path / MANIFEST_FILE).write_text(_manifest(contents).to_json(), encoding="utf-8")
+
+
+def _manifest(contents: GenerationContents) -> Manifest:
+    per_doc = dict.fromkeys((d.id for d in contents.documents), 0)
+    for c in contents.chunks:
         per_doc[c.document_id] += 1
-    manifest = Manifest(
-        generation=name,
+    return Manifest(
+        generation=contents.name,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        model_name=embedder.name,
-        model_dim=embedder.dim,
-        chunker=chunker,
-        index_type=vector_index.describe(),
-        vector_index=vector_index,
-        chunk_count=len(chunks),
-        documents=tuple(DocumentEntry(d.id, d.title, d.content_hash, per_doc[d.id]) for d in documents),
-        skipped=tuple(skipped),
+        model_name=contents.model_name,
+        model_dim=contents.model_dim,
+        chunker=contents.chunker,
+        index_type=contents.vector_index.describe(),
+        vector_index=contents.vector_index,
+        chunk_count=len(contents.chunks),
+        documents=tuple(DocumentEntry(d.id, d.title, d.content_hash, per_doc[d.id]) for d in contents.documents),
+        skipped=contents.skipped,
     )
-    (path / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from indexer.documents.sentences import sentence_spans
+from indexer.embedding.cache import VectorCache
 from indexer.embedding.model import Embedder
 from indexer.index.lexical import analyse
 from indexer.models import Hit, Span
@@ -35,24 +34,10 @@ class SentenceVectors:
 
     def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
         self._embedder = embedder
-        self._size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache = VectorCache(size)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            known = {t: self._cache[t] for t in texts if t in self._cache}
-            for t in known:
-                self._cache.move_to_end(t)
-        missing = [t for t in dict.fromkeys(texts) if t not in known]
-        if missing:
-            fresh = self._embedder.embed(missing)
-            known.update(zip(missing, fresh, strict=True))
-            with self._lock:
-                self._cache.update(zip(missing, fresh, strict=True))
-                while len(self._cache) > self._size:
-                    self._cache.popitem(last=False)
-        return np.stack([known[t] for t in texts])
+        return self._cache.embed(texts, self._embedder.embed, self._embedder.dim)
 
 
 def _candidates(hit: Hit) -> list[Span]:

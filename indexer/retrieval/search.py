@@ -21,18 +21,29 @@ class SearchMode(StrEnum):
     BM25 = "bm25"
 
 
+class FusionMethod(StrEnum):
+    """How hybrid mode combines the dense and the BM25 ranking (see `Fusion`)."""
+
+    CONVEX = "convex"
+    RRF = "rrf"
+
+
 @dataclass(frozen=True)
 class Fusion:
     """How hybrid mode combines the two rankings.
 
     `convex`: alpha * dense + (1 - alpha) * BM25, each min-max normalised over the
-    candidates; `rrf`: reciprocal rank fusion, sum of 1 / (rrf_k + rank).
+    candidates; `rrf`: reciprocal rank fusion, sum of 1 / (rrf_k + rank). A plain string
+    `method` is taken as the FusionMethod of that value (ValueError if there is none).
     """
 
-    method: str = "convex"
+    method: FusionMethod = FusionMethod.CONVEX
     alpha: float = 0.5
     rrf_k: int = 60
     candidates: int = 100
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "method", FusionMethod(self.method))
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,7 @@ def rank(
         scores = dense
     elif mode is SearchMode.BM25:
         scores = lexical
-    elif fusion.method == "rrf":
+    elif fusion.method is FusionMethod.RRF:
         scores = _rrf(ids, dense_ids, lexical_ids, fusion.rrf_k)
     else:
         scores = fusion.alpha * _minmax(dense) + (1 - fusion.alpha) * _minmax(lexical)

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from indexer import AskreportError, BuildInProgressError, BuildSummary, build_lock
 from server.build_process import BuildProcess
@@ -21,12 +22,20 @@ from server.settings import Settings
 log = logging.getLogger(__name__)
 
 
+class BuildStatus(StrEnum):
+    """Where a server-started build is (its `state` in the API)."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class BuildState:
     """The state of one server-started build."""
 
     id: str
-    state: str  # running | succeeded | failed
+    state: BuildStatus
     full: bool
     started_at: str
     finished_at: str | None = None
@@ -49,7 +58,6 @@ class BuildManager:
         on_finished: Callable[[str, float], object] | None = None,
     ) -> None:
         self._settings = settings
-        self._index_dir = settings.index_dir
         self._on_published = on_published
         self._on_finished = on_finished  # (outcome, seconds): for the metrics
         self._started = 0.0
@@ -71,13 +79,13 @@ class BuildManager:
     def start(self, full: bool = False) -> BuildState:
         """Start a build in the background; BuildInProgressError if one is running."""
         with self._lock:
-            if self._last is not None and self._last.state == "running":
+            if self._last is not None and self._last.state is BuildStatus.RUNNING:
                 raise BuildInProgressError(
                     f"build {self._last.id} is already running: GET /api/index shows when it ends"
                 )
-            with build_lock(self._index_dir):  # another process (askreport index, a second worker) building?
+            with build_lock(self._settings.index_dir):  # another process (askreport index, a second worker) building?
                 pass
-            state = BuildState(id=uuid.uuid4().hex[:12], state="running", full=full, started_at=_now())
+            state = BuildState(id=uuid.uuid4().hex[:12], state=BuildStatus.RUNNING, full=full, started_at=_now())
             self._last = state
             self._started = time.monotonic()
             self._process = BuildProcess(self._settings, full, self._settings.build_niceness)
@@ -92,20 +100,20 @@ class BuildManager:
         try:
             summary = process.run(progress=lambda done, total: self._progress(state.id, done, total))
         except AskreportError as exc:
-            self._finish(replace(state, state="failed", error=str(exc)))
+            self._finish(replace(state, state=BuildStatus.FAILED, error=str(exc)))
             return
         except Exception as exc:  # the child could not even be started: report it, keep serving
             log.exception("build %s failed", state.id)
-            self._finish(replace(state, state="failed", error=f"{type(exc).__name__}: {exc}"))
+            self._finish(replace(state, state=BuildStatus.FAILED, error=f"{type(exc).__name__}: {exc}"))
             return
         try:
             self._on_published()
         finally:
-            self._finish(replace(state, state="succeeded", summary=summary))
+            self._finish(replace(state, state=BuildStatus.SUCCEEDED, summary=summary))
 
     def _progress(self, build_id: str, done: int, total: int) -> None:
         with self._lock:
-            if self._last is not None and self._last.id == build_id and self._last.state == "running":
+            if self._last is not None and self._last.id == build_id and self._last.state is BuildStatus.RUNNING:
                 self._last = replace(self._last, progress=(done, total))
 
     def _finish(self, state: BuildState) -> None:

@@ -18,6 +18,8 @@ from typing import Any, cast
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from server.settings import Settings
+
 log = logging.getLogger("askreport.connections")
 
 
@@ -100,3 +102,17 @@ def raise_descriptor_limit() -> tuple[int, int]:
         return soft, soft
     log.info("raised the open-file limit from %d to %d (the hard limit)", soft, hard)
     return soft, hard
+
+
+def uvicorn_options(settings: Settings, descriptors: int) -> dict[str, Any]:
+    """How `askreport serve` runs uvicorn, in one process or as the supervisor of workers."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,  # JSON lines (server.observability), in each worker too
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        # slow headers are cut off, connections beyond the descriptors closed at once (slowloris)
+        "http": guarded_protocol(settings.header_timeout, descriptors),
+        "limit_concurrency": settings.limit_concurrency or None,  # beyond it: 503, not an ever longer queue
+    }

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
+from indexer import ConversationLimitError, ConversationStoreUnavailableError
+
 log = logging.getLogger("askreport.conversations")
 
 SCHEMA = """
@@ -40,22 +42,6 @@ CLIENT_INDEX = "CREATE INDEX IF NOT EXISTS conversations_client ON conversations
 KEEP_TURNS = 20
 DEFAULT_MAX_CONVERSATIONS = 100_000
 NO_STORE_HINT = "send `history` (earlier questions) instead of a conversation_id"
-
-
-class ConversationError(Exception):
-    """Base class of the conversation store's errors."""
-
-
-class ConversationLimitError(ConversationError):
-    """The store, or this client's share of it, already holds as many live conversations as it may."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class ConversationStoreUnavailableError(ConversationError):
-    """The store's file cannot be opened or written (read-only or full disk, missing rights)."""
 
 
 def new_conversation_id() -> str:

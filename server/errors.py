@@ -14,22 +14,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from indexer import (
     AskreportError,
     BuildInProgressError,
+    ConversationLimitError,
+    ConversationStoreUnavailableError,
     DocumentNotFoundError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
     IndexWriteError,
 )
-from server.conversations import ConversationLimitError, ConversationStoreUnavailableError
 from server.schemas import MAX_K, ErrorOut, FieldErrorOut, ValidationErrorOut
 
 STATUS_BY_ERROR: dict[type[AskreportError], int] = {
     DocumentNotFoundError: 404,
     BuildInProgressError: 409,
+    ConversationLimitError: 429,
     IndexNotFoundError: 503,
     IndexCorruptError: 503,
     IndexMismatchError: 503,
     IndexWriteError: 503,  # the server's own disk: a full or read-only index directory
+    ConversationStoreUnavailableError: 503,
 }
 
 
@@ -43,19 +46,9 @@ def status_for(exc: AskreportError) -> int:
 async def askreport_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, AskreportError):  # registered for AskreportError only
         raise exc
-    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
-
-
-async def conversation_limit(request: Request, exc: Exception) -> JSONResponse:
-    if not isinstance(exc, ConversationLimitError):  # registered for ConversationLimitError only
-        raise exc
-    return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
-
-
-async def conversation_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    if not isinstance(exc, ConversationStoreUnavailableError):
-        raise exc
-    return JSONResponse({"detail": str(exc)}, status_code=503)
+    # a conversation over a limit: retry when the oldest one expires
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ConversationLimitError) else None
+    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc), headers=headers)
 
 
 NOT_JSON = 'the request body is not valid JSON{reason}: send an object such as {{"question": "...", "k": 5}}'
@@ -155,7 +148,5 @@ def error_responses(*statuses: int, described: Mapping[int, str] | None = None) 
 
 def register(app: FastAPI) -> None:
     app.add_exception_handler(AskreportError, askreport_error)
-    app.add_exception_handler(ConversationLimitError, conversation_limit)
-    app.add_exception_handler(ConversationStoreUnavailableError, conversation_store_unavailable)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

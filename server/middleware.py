@@ -1,4 +1,4 @@
-"""Request body size limit, enforced while the body streams in (OWASP API4).
+"""ASGI middleware: the request body size limit, enforced while the body streams in (OWASP API4).
 
 A pure ASGI middleware: a declared `Content-Length` over the limit is refused before any
 byte is read; a body sent without one (chunked) is counted as it arrives and refused as
@@ -8,16 +8,9 @@ soon as it passes the limit, so an oversized body is never held in memory.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from starlette.exceptions import HTTPException
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 

@@ -3,10 +3,10 @@
 Every request gets an id (the caller's `X-Request-ID` when it is a short token, else a new
 one), echoed in the response's `X-Request-ID` header and written on its log line. Log lines
 are JSON objects; they never contain headers (so no keys) nor query strings (so no questions),
-and a stalled stderr never blocks the server (see server.logs). `GET /metrics` serves request counts
-and latencies by route and status (made-up methods and unmatched paths each share one label),
-the batch sizes of the model calls, the served index generation and the outcomes and durations
-of server-side builds.
+and a stalled stderr never blocks the server (see server.logs). `GET /metrics` (server.routes.health)
+serves request counts and latencies by route and status (made-up methods and unmatched paths each
+share one label), the batch sizes of the model calls, the served index generation and the outcomes
+and durations of server-side builds.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.limits import ASGIApp, Message, Receive, Scope, Send
 from server.logs import JsonFormatter as JsonFormatter
 from server.logs import configure_logging as configure_logging
 from server.logs import dropped_log_records
@@ -180,13 +179,3 @@ def _route_of(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return str(path) if path else "unmatched"
-
-
-router = APIRouter()
-
-
-@router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
-    """Prometheus text format."""
-    registry: CollectorRegistry = request.app.state.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

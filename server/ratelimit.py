@@ -4,6 +4,7 @@ Each identity may make `rate` requests per second on average and `burst` in a ro
 request gets 429 with `Retry-After` (whole seconds until a token is back). Buckets live in the
 process: with `--workers N` each worker keeps its own, so the limit a client sees is up to N
 times higher. The table of buckets is bounded (least recently seen identities are dropped).
+`server.deps.RateLimit` is the dependency that applies it to a route.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def identity_of(request: Request, key: str | None) -> str:
 
 
 def is_loopback(request: Request) -> bool:
+    """Whether the client is on this machine (127.0.0.1, ::1)."""
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -72,14 +74,9 @@ def is_loopback(request: Request) -> bool:
         return host == "localhost"
 
 
-def enforce(request: Request, key: str | None) -> None:
-    """429 with Retry-After when this key (or address) has used up its requests."""
-    limiter: RateLimiter | None = request.app.state.limiter
-    if limiter is None:
-        return
-    if request.app.state.settings.rate_limit_exempt_loopback and is_loopback(request):
-        return
-    wait = limiter.take(identity_of(request, key))
+def enforce(limiter: RateLimiter, identity: str) -> None:
+    """429 with Retry-After when `identity` (see `identity_of`) has used up its requests."""
+    wait = limiter.take(identity)
     if wait > 0:
         retry = max(1, math.ceil(wait))
         raise HTTPException(

@@ -8,7 +8,8 @@
   the `citation.url` of every answer carries a signature (`exp`, `sig`) for that one span,
   valid for `LINK_LIFETIME` seconds and bound to the document's content hash; the source view
   accepts it instead of a key, for that version of the document only.
-Keys are compared in constant time and never logged.
+Keys are compared in constant time and never logged. The checks here are plain functions of the
+settings and the presented key; `server.deps` makes them FastAPI dependencies.
 """
 
 from __future__ import annotations
@@ -16,21 +17,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import HTTPException, status
 
-from server.ratelimit import enforce, identity_of
 from server.settings import Settings
 
 LINK_LIFETIME = 3600
 CLOCK_SLACK = 60  # seconds a link's expiry may lie beyond LINK_LIFETIME (clocks of several workers)
-bearer = HTTPBearer(
-    auto_error=False, description="A search key (ASKREPORT_SEARCH_KEYS) or the admin key (ASKREPORT_ADMIN_KEY)."
-)
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 class Role(StrEnum):
@@ -57,17 +52,14 @@ def role_of(settings: Settings, given: str | None) -> Role | None:
     return None
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def valid_key(settings: Settings, given: str | None) -> str | None:
+    """The presented key if it is a search key or the admin key, else None (a wrong key counts as none)."""
+    return given if role_of(settings, given) in (Role.SEARCH, Role.ADMIN) else None
 
 
-def require_search(request: Request, credentials: Credentials) -> Role:
-    """Search routes: open without configured search keys, else a search or the admin key."""
-    settings = _settings(request)
-    given = credentials.credentials if credentials else None
+def check_search(settings: Settings, given: str | None) -> Role:
+    """Search routes: open without configured search keys, else a search or the admin key (401)."""
     role = role_of(settings, given)
-    enforce(request, given if role in (Role.SEARCH, Role.ADMIN) else None)  # wrong keys count per address
     if not settings.search_key_list:
         return role or Role.ANONYMOUS
     if role in (Role.SEARCH, Role.ADMIN):
@@ -80,18 +72,19 @@ def require_search(request: Request, credentials: Credentials) -> Role:
     )
 
 
-def require_admin(request: Request, credentials: Credentials) -> None:
-    """Admin routes need the admin key as a bearer token; without a configured key they are off."""
-    settings = _settings(request)
+def check_admin_enabled(settings: Settings) -> None:
+    """Admin routes are off (403) while no admin key is configured."""
     if not settings.admin_key:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             detail="admin endpoints are disabled: set ASKREPORT_ADMIN_KEY on the server and send it "
             "as 'Authorization: Bearer <key>'",
         )
-    given = credentials.credentials if credentials else None
+
+
+def check_admin(settings: Settings, given: str | None) -> None:
+    """Admin routes need the admin key as a bearer token: a search key gets 403, anything else 401."""
     role = role_of(settings, given)
-    enforce(request, given if role in (Role.SEARCH, Role.ADMIN) else None)
     if role is Role.ADMIN:
         return
     if role is Role.SEARCH:
@@ -103,17 +96,6 @@ def require_admin(request: Request, credentials: Credentials) -> None:
         detail="missing or wrong admin key: send 'Authorization: Bearer <ASKREPORT_ADMIN_KEY>'",
         headers={"WWW-Authenticate": "Bearer"},
     )
-
-
-def client_identity(request: Request, credentials: Credentials) -> str:
-    """Who is asking, for per-client quotas: a valid key's fingerprint, else the client's address."""
-    given = credentials.credentials if credentials else None
-    role = role_of(_settings(request), given)
-    return identity_of(request, given if role in (Role.SEARCH, Role.ADMIN) else None)
-
-
-SearchAccess = Depends(require_search)
-AdminAccess = Depends(require_admin)
 
 
 # --- signed links to the source view -----------------------------------------------------------
@@ -148,16 +130,16 @@ def _link_refused(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail)
 
 
-def _served_hash(request: Request, document_id: str) -> str | None:
-    """The content hash of the served document with this id; None when there is none."""
-    generation = request.app.state.engine.generation()
-    return next((d.content_hash for d in generation.manifest.documents if d.id == document_id), None)
-
-
 def check_signed_link(
-    request: Request, document_id: str, start: int | None, end: int | None, exp: int, sig: str
+    settings: Settings,
+    document_id: str,
+    span: tuple[int | None, int | None],
+    signed: tuple[int, str],
+    served_hash: Callable[[], str | None],
 ) -> None:
-    """401 unless `sig` signs exactly this span of the served version of the document and `exp` is near."""
+    """401 unless the signature of `signed` (exp, sig) is for exactly this span of the served version of the
+    document and `exp` is near; `served_hash` gives that version's content hash (None: no such document)."""
+    exp, sig = signed
     now = time.time()
     if exp < now:
         raise _link_refused("this link has expired: search again to get a fresh one")
@@ -166,31 +148,13 @@ def check_signed_link(
             f"this link's expiry is further ahead than a link lives ({LINK_LIFETIME} s): "
             "use a link from an answer, or search again to get a fresh one"
         )
-    content_hash = _served_hash(request, document_id)
+    content_hash = served_hash()
     if content_hash is None:
         raise _link_refused("this link's document is not in the served index: search again to get a fresh link")
-    expected = _signature(_settings(request), document_id, content_hash, start, end, exp)
+    expected = _signature(settings, document_id, content_hash, span[0], span[1], exp)
     # bytes on both sides: compare_digest refuses a str with non-ASCII characters (TypeError, a 500)
     if not hmac.compare_digest(sig.encode(), expected.encode()):
         raise _link_refused(
             "this link's signature is not valid for this document and span; if the document was changed "
             "since the link was made, the link is stale: search again to get a fresh one"
         )
-
-
-def require_source_access(
-    request: Request,
-    document_id: str,
-    credentials: Credentials,
-    start: Annotated[int | None, Query(ge=0)] = None,
-    end: Annotated[int | None, Query(ge=0)] = None,
-    exp: Annotated[int | None, Query(description="Expiry of a signed link (unix time).")] = None,
-    sig: Annotated[str | None, Query(max_length=64, description="Signature of a signed link.")] = None,
-) -> None:
-    """The source view: a search key, or a signed link for exactly this span that has not expired."""
-    settings = _settings(request)
-    if not settings.search_key_list or sig is None or exp is None:
-        require_search(request, credentials)
-        return
-    enforce(request, None)
-    check_signed_link(request, document_id, start, end, exp, sig)

@@ -1,9 +1,9 @@
-"""HTML pages: the demo page and the source view that shows a cited span in its document.
+"""The source view: a document as HTML with the cited span highlighted (the page `GET /documents/{id}`).
 
 The source view costs O(n log n) in the document's size and number of headings: its body (the
 escaped text with headings in <strong>) is rendered once per generation and document and kept in a
-bounded LRU; a request re-renders only the few segments that the cited span touches. The route is a
-plain `def`, so it runs in the threadpool, never on the event loop.
+bounded LRU; a request re-renders only the few segments that the cited span touches. The route
+(`server.routes.documents`) is a plain `def`, so it runs in the threadpool, never on the event loop.
 """
 
 from __future__ import annotations
@@ -14,17 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
-from importlib import resources
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
 
 from indexer import Document
-from server.api import EngineDep
-from server.auth import require_source_access
-
-router = APIRouter(include_in_schema=False)
 
 _STYLE = """
 body{font:16px/1.6 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
@@ -36,41 +27,6 @@ box-shadow:0 1px 3px rgba(0,0,0,.12)}
 mark{background:#ffe58a;padding:.1em 0;scroll-margin:30vh}
 .crumbs{color:#555;font-size:.9rem}
 """
-
-
-def _static(name: str) -> str:
-    return resources.files("server").joinpath("static", name).read_text(encoding="utf-8")
-
-
-@router.get("/", response_class=HTMLResponse)
-def demo_page(request: Request) -> str:
-    """An intranet-like page with the search box in it and the snippet to embed it elsewhere."""
-    origin = str(request.base_url).rstrip("/")
-    return _static("demo.html").replace("{{ORIGIN}}", escape(origin))
-
-
-@router.get("/widget.js")
-def widget() -> Response:
-    """The search box: one custom element, its CSS inside (see docs/embedding.md)."""
-    return Response(
-        _static("widget.js"),
-        media_type="text/javascript; charset=utf-8",
-        headers={"cache-control": "public, max-age=300"},
-    )
-
-
-def _check_span(doc: Document, start: int | None, end: int | None) -> tuple[int, int] | None:
-    if start is None and end is None:
-        return None
-    if start is None or end is None:
-        raise HTTPException(422, detail="give both start and end, or neither")
-    if not 0 <= start <= end <= len(doc.text):
-        raise HTTPException(
-            422,
-            detail=f"start and end must satisfy 0 <= start <= end <= {len(doc.text)} "
-            f"(the document's length); got start={start}, end={end}",
-        )
-    return start, end
 
 
 @dataclass(frozen=True)
@@ -213,29 +169,3 @@ class SourceViews:
 
 def _size(entry: tuple[Document, SourceBody]) -> int:
     return len(entry[0].text) + len(entry[1].html)
-
-
-_VIEWS_LOCK = threading.Lock()
-
-
-def get_source_views(request: Request) -> SourceViews:
-    """This app's cache of rendered source views, made on first use."""
-    with _VIEWS_LOCK:
-        views = getattr(request.app.state, "source_views", None)
-        if not isinstance(views, SourceViews):
-            views = request.app.state.source_views = SourceViews()
-    return views
-
-
-@router.get("/documents/{document_id}", response_class=HTMLResponse, dependencies=[Depends(require_source_access)])
-def document_page(
-    document_id: str,
-    engine: EngineDep,
-    views: Annotated[SourceViews, Depends(get_source_views)],
-    start: Annotated[int | None, Query(ge=0)] = None,
-    end: Annotated[int | None, Query(ge=0)] = None,
-) -> str:
-    generation = engine.generation()
-    key = (str(generation.path), generation.manifest.built_at, document_id)
-    doc, body = views.get(key, lambda: generation.store.document(document_id))
-    return render_document(doc, _check_span(doc, start, end), body)

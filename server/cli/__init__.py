@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
-from server.cli import indexing, querying  # noqa: F401  (importing registers the commands)
-from server.cli.common import app
+from server.cli import index, query, serve  # noqa: F401  (importing registers the commands)
+from server.cli.common import app, configure_cli_logging
 
 __all__ = ["app", "main"]
 
@@ -15,5 +13,5 @@ def main() -> None:
     from indexer import prefer_passive_openmp
 
     prefer_passive_openmp()
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    configure_cli_logging()
     app()

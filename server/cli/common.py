@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,11 @@ CorpusOpt = Annotated[
     typer.Option("--corpus", help="Corpus directory (env ASKREPORT_CORPUS_DIR; default corpus)."),
 ]
 FullOpt = Annotated[bool, typer.Option("--full", help="Re-embed everything instead of reusing unchanged chunks.")]
+
+
+def configure_cli_logging() -> None:
+    """Library warnings stay quiet on a terminal: only errors, as `LEVEL logger: message`."""
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
 
 def settings_with(**overrides: Any) -> Settings:

@@ -1,15 +1,23 @@
-"""Commands that answer and measure: ask, eval, serve."""
+"""Commands that answer and measure: ask (with its own printing) and eval (hit@k and MRR, or BEIR scores)."""
 
 from __future__ import annotations
 
+import json
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from indexer import SearchMode
-from server.cli.common import IndexOpt, app, check_model, fail, library_errors, load_embedder, settings_with
-from server.settings import Settings
+from server.cli.common import IndexOpt, app, fail, library_errors, load_embedder, settings_with
+
+if TYPE_CHECKING:
+    from indexer import Embedder, QuestionSetReport
+    from server.engine import Engine
+    from server.schemas import AskResponse
 
 
 @app.command()
@@ -24,7 +32,7 @@ def ask(
     index: IndexOpt = None,
 ) -> None:
     """Print the passages that best answer QUESTION, with their citations."""
-    from server.api import answer_out
+    from server.answers import answer_out
     from server.engine import Engine
 
     if not question.strip():
@@ -36,6 +44,11 @@ def ask(
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
+    print_passages(response)
+
+
+def print_passages(response: AskResponse) -> None:
+    """Each passage under a bold line: rank, title, section path, page, span and score."""
     for p in response.passages:
         c = p.citation
         where = " › ".join(c.section) or "(no section)"
@@ -63,7 +76,6 @@ def evaluate(
 ) -> None:
     """Score retrieval: hit@k and MRR on a question set, or nDCG@10/MAP/R@100/MRR on a BEIR collection."""
     from server.engine import Engine
-    from server.evaluate import print_question_set, run_beir, run_question_set
 
     if (questions is None) == (beir is None):
         raise fail("give either a question set FILE or --beir DIR", 2)
@@ -77,65 +89,44 @@ def evaluate(
             print_question_set(run_question_set(questions, engine, k, mode), as_json)
 
 
-@app.command()
-def serve(
-    host: Annotated[
-        str | None, typer.Option(help="Address to listen on (env ASKREPORT_HOST; default 127.0.0.1).")
-    ] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on (env ASKREPORT_PORT; default 8000).")] = None,
-    index: IndexOpt = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            max=64,
-            help="Server processes sharing the port and the on-disk index (env ASKREPORT_WORKERS; default 1).",
-        ),
-    ] = None,
-) -> None:
-    """Serve the HTTP API, the demo page and the OpenAPI docs (/docs)."""
-    import os
+def run_question_set(path: Path, engine: Engine, k: int, mode: SearchMode | None) -> QuestionSetReport:
+    """Every question through `Engine.ask`, the code path of `POST /api/ask`."""
+    from indexer import evaluate_questions, read_question_set
 
-    import uvicorn
+    def answer(question: str, earlier: Sequence[str]) -> tuple[list[str], bool, str]:
+        result = engine.ask(question, k, mode, earlier).retrieval
+        return [h.text for h in result.hits], result.found, result.query
 
-    from indexer import limit_threads
-    from server.app import create_app
-    from server.connections import raise_descriptor_limit
-    from server.observability import configure_logging, stop_logging
+    return evaluate_questions(read_question_set(path), answer)
 
-    settings = settings_with(host=host, port=port, index_dir=index, workers=workers)
-    limit_threads(settings.threads_per_worker())
-    if settings.workers > 1:
-        # each worker process builds its own app from the environment: pass the options on through it
-        overrides = {"index_dir": index, "workers": workers}
-        os.environ.update({f"ASKREPORT_{k.upper()}": str(v) for k, v in overrides.items() if v is not None})
-        with library_errors():
-            check_model(settings)  # fail here, with a message, rather than in every worker
-        _, descriptors = raise_descriptor_limit()  # the workers inherit it
-        options = _uvicorn_options(settings, descriptors)
-        uvicorn.run("server.app:create_worker_app", factory=True, workers=settings.workers, **options)
+
+def print_question_set(report: QuestionSetReport, as_json: bool) -> None:
+    """The table of hit@1/3/5 and MRR by group, the not-found rates and every miss (or all of it as JSON)."""
+    if as_json:
+        typer.echo(json.dumps(asdict(report), indent=2))
         return
-    with library_errors():
-        embedder = load_embedder(settings)  # a bad model fails here, with a message, not in uvicorn
-    app = create_app(settings, embedder=embedder)
-    configure_logging(settings.log_level, settings.log_queue_size)
-    _, descriptors = raise_descriptor_limit()
-    try:
-        uvicorn.run(app, **_uvicorn_options(settings, descriptors))
-    finally:
-        stop_logging()
+    typer.echo(f"{'group':<28} {'n':>3} {'hit@1':>6} {'hit@3':>6} {'hit@5':>6} {'MRR':>6}")
+    for group, m in report.groups.items():
+        typer.echo(f"{group:<28} {m.count:>3} {m.hit1:>6.3f} {m.hit3:>6.3f} {m.hit5:>6.3f} {m.mrr:>6.3f}")
+    typer.echo(f"unanswerable flagged as not found: {report.unanswerable_flagged:.0%}")
+    typer.echo(f"answerable wrongly flagged:        {report.answerable_flagged:.0%}")
+    for miss in report.misses:
+        where = "not in top 5" if miss.rank is None else f"rank {miss.rank}, flagged not found"
+        if miss.group == "unanswerable":
+            where = "not flagged"
+        typer.echo(f"  miss {miss.id} ({miss.group}, {where}): {miss.question}  [searched: {miss.query}]")
 
 
-def _uvicorn_options(settings: Settings, descriptors: int) -> dict[str, Any]:
-    from server.connections import guarded_protocol
+def run_beir(directory: Path, embedder: Embedder, work_dir: Path | None, as_json: bool) -> None:
+    """Index and score a BEIR collection in every search mode, and print the table (or JSON)."""
+    from indexer import evaluate_beir
 
-    return {
-        "host": settings.host,
-        "port": settings.port,
-        "log_config": None,  # JSON lines (server.observability), in each worker too
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
-        # slow headers are cut off, connections beyond the descriptors closed at once (slowloris)
-        "http": guarded_protocol(settings.header_timeout, descriptors),
-        "limit_concurrency": settings.limit_concurrency or None,  # beyond it: 503, not an ever longer queue
-    }
+    with tempfile.TemporaryDirectory(prefix="askreport-beir-") as tmp:
+        results = evaluate_beir(directory, embedder, work_dir or Path(tmp))
+    if as_json:
+        typer.echo(json.dumps({mode.value: asdict(m) for mode, m in results.items()}, indent=2))
+        return
+    typer.echo(f"{directory.name}: {next(iter(results.values())).queries} queries")
+    typer.echo(f"{'mode':<8} {'nDCG@10':>8} {'MAP':>6} {'R@100':>6} {'MRR':>6}")
+    for mode, m in results.items():
+        typer.echo(f"{mode.value:<8} {m.ndcg10:>8.3f} {m.map:>6.3f} {m.recall100:>6.3f} {m.mrr:>6.3f}")

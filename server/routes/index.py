@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, status
 
 from indexer import IndexGeneration, generation_names
-from server.api import KEY_IF_CONFIGURED, SEARCH_KEY_401, EngineDep
-from server.auth import AdminAccess, SearchAccess
-from server.builds import BuildManager, BuildState
+from server.builds import BuildState
+from server.deps import (
+    KEY_IF_CONFIGURED,
+    SEARCH_KEY_401,
+    AdminAccess,
+    AdminEnabled,
+    BuildsDep,
+    EngineDep,
+    RateLimit,
+    SearchAccess,
+)
 from server.errors import error_responses
 from server.schemas import (
     BuildOut,
@@ -24,14 +30,6 @@ from server.schemas import (
 )
 
 router = APIRouter(prefix="/api")
-
-
-def get_builds(request: Request) -> BuildManager:
-    builds: BuildManager = request.app.state.builds
-    return builds
-
-
-BuildsDep = Annotated[BuildManager, Depends(get_builds)]
 
 
 def generation_out(generation: IndexGeneration) -> GenerationOut:
@@ -80,7 +78,7 @@ def build_out(state: BuildState) -> BuildOut:
 @router.get(
     "/index",
     summary="The served generation, kept generations and the last build",
-    dependencies=[SearchAccess],
+    dependencies=[RateLimit, SearchAccess],
     openapi_extra=KEY_IF_CONFIGURED,
     responses=error_responses(401, 429, described=SEARCH_KEY_401),
 )
@@ -98,7 +96,7 @@ def index_status(engine: EngineDep, builds: BuildsDep) -> IndexStatusOut:
 @router.post(
     "/admin/reindex",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[AdminAccess],
+    dependencies=[AdminEnabled, RateLimit, AdminAccess],
     summary="Start a background rebuild of the index (admin key required)",
     responses=error_responses(
         401,

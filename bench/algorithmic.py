@@ -7,7 +7,7 @@ child's peak RSS, and the number of chunks and the longest one. A linear pass sh
 about 2 each time the input doubles; a quadratic one, 4. A child still running after `--timeout`
 seconds is stopped and shown as "> timeout". Run from the repository root:
 
-    .venv/bin/python bench/algorithmic.py
+    .venv/bin/python -m bench.algorithmic
 
 `--scale 0.25` runs a quick smaller set; `--only headings,dots` picks cases.
 """
@@ -23,6 +23,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from bench.common.options import docstring_parser
 
 
 def _labels(n: int) -> str:
@@ -71,7 +73,11 @@ def measure(path: Path) -> dict[str, float | int]:
 def run_child(path: Path, timeout: float) -> dict[str, float | int] | None:
     try:
         done = subprocess.run(
-            [sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, timeout=timeout
+            # the same cwd and environment as this process: the child imports the same `indexer`
+            [sys.executable, "-m", "bench.algorithmic", "--child", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         return None
@@ -111,7 +117,7 @@ def table(results: dict[str, list[tuple[int, int, dict[str, float | int] | None]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = docstring_parser(__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every N by this")
     parser.add_argument("--only", default="", help="comma-separated cases (default: all)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a child is stopped")

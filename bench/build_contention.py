@@ -6,12 +6,11 @@ Reported: p50 and p95 idle and during the build, their ratio, the build's durati
 server's peak RSS. Before the build moved to a niced child process, its model batches ran in
 the server's own process and queries waited behind them.
 
-    .venv/bin/python bench/build_contention.py --baseline /tmp/old-tree --write
+    .venv/bin/python -m bench.build_contention --baseline /tmp/old-tree --write
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -25,14 +24,13 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench.common.corpus import write_markdown
+from bench.common.options import baseline_parser
+from bench.common.paths import DEV_QUESTIONS, RELIABILITY_DOC, REPO_ROOT, SCIFACT_CORPUS
+from bench.common.processes import free_port, get, memory_mib, running, wait_for_answer
+from bench.common.queries import dev_questions
+from bench.common.report import publish, table_section
 
-from incremental import DEFAULT_DATA, write_corpus  # noqa: E402
-from procs import free_port, get, memory_mib, running, wait_for_answer  # noqa: E402
-from queries import dev_questions  # noqa: E402
-from report import REPO_ROOT, command_line, provenance, update_doc  # noqa: E402
-
-DOC = REPO_ROOT / "docs" / "reliability.md"
 TITLE = "## Queries during a server-started build"
 KEY = "contention-admin-key"
 
@@ -87,7 +85,7 @@ def run_tree(tree: Path, corpus: Path, work: Path, idle_s: float) -> Run:
     os.chdir(tree)  # `python -m server` imports the tree it is started in
     with running([*command, "--port", str(port)], port, work / "server.log", env) as server:
         wait_for_answer(server, "/api/ready")
-        questions = dev_questions(REPO_ROOT / "tests" / "data" / "dev-questions.jsonl")
+        questions = dev_questions(REPO_ROOT / DEV_QUESTIONS)
         idle, until = [], time.monotonic() + idle_s
         while time.monotonic() < until:
             idle.append(_search_ms(server.url, questions[len(idle) % len(questions)]))
@@ -111,40 +109,33 @@ def render(runs: list[Run], idle_s: float, docs: int) -> str:
             f"| `{run.tree}` | {p50i:.1f} | {p50b:.1f} | {p95b:.1f} | {p50b / p50i:.2f}× | {len(run.building_ms)} | "
             f"{run.build_s:.1f} ({run.outcome}) | {run.peak_mib:,.0f} |"
         )
-    return "\n".join(
-        [
-            TITLE,
-            "",
-            f"Command: `{command_line('bench/build_contention.py')}`. {provenance()}",
-            "",
-            f"One client sends searches back to back: for {idle_s:.0f} s while idle, then during a full rebuild of "
-            f"the shipped corpus plus {docs} SciFact abstracts, started with `POST /api/admin/reindex`. Latencies "
-            "in ms, with the query cache off (`ASKREPORT_QUERY_CACHE_SIZE=0`) so that every search calls the model; "
-            "the first row is the baseline tree (builds inside the server process), the second this tree (builds "
-            "in a child process at niceness `ASKREPORT_BUILD_NICENESS` = 10).",
-            "",
-            "| tree | p50 idle | p50 during build | p95 during build | p50 ratio | searches during build | "
-            "build s | server peak RSS (MiB) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
-            *rows,
-            "",
-        ]
+    intro = (
+        f"One client sends searches back to back: for {idle_s:.0f} s while idle, then during a full rebuild of "
+        f"the shipped corpus plus {docs} SciFact abstracts, started with `POST /api/admin/reindex`. Latencies "
+        "in ms, with the query cache off (`ASKREPORT_QUERY_CACHE_SIZE=0`) so that every search calls the model; "
+        "the first row is the baseline tree (builds inside the server process), the second this tree (builds "
+        "in a child process at niceness `ASKREPORT_BUILD_NICENESS` = 10)."
+    )
+    head = (
+        "| tree | p50 idle | p50 during build | p95 during build | p50 ratio | searches during build | "
+        "build s | server peak RSS (MiB) |"
+    )
+    return table_section(
+        TITLE, "bench.build_contention", intro, [head, "|---|---:|---:|---:|---:|---:|---:|---:|", *rows]
     )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline", type=Path, required=True, help="An older source tree (builds in-process).")
+    parser = baseline_parser(__doc__, TITLE, required=True, baseline="An older source tree (builds in-process).")
     parser.add_argument("--idle", type=float, default=20, help="Seconds of searches before the build.")
     parser.add_argument("--docs", type=int, default=300, help="SciFact abstracts added to the shipped corpus.")
-    parser.add_argument("--write", action="store_true", help=f"Replace the section in {DOC.relative_to(REPO_ROOT)}.")
     args = parser.parse_args()
     runs = []
     for tree in (args.baseline.resolve(), REPO_ROOT):
         with tempfile.TemporaryDirectory() as tmp:
             corpus = Path(tmp) / "corpus"
             shutil.copytree(REPO_ROOT / "corpus", corpus)
-            write_corpus(REPO_ROOT / DEFAULT_DATA, args.docs, corpus)
+            write_markdown(REPO_ROOT / SCIFACT_CORPUS, args.docs, corpus)
             try:
                 runs.append(run_tree(tree, corpus, Path(tmp), args.idle))
             finally:
@@ -152,9 +143,7 @@ def main() -> None:
             print(runs[-1].tree, statistics.median(runs[-1].idle_ms), statistics.median(runs[-1].building_ms),
                   flush=True)  # fmt: skip
     body = render(runs, args.idle, args.docs)
-    print(body)
-    if args.write:
-        update_doc(TITLE, body, DOC)
+    publish(TITLE, body, args.write, RELIABILITY_DOC)
 
 
 if __name__ == "__main__":

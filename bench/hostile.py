@@ -5,13 +5,12 @@ document, and a fresh index. Recorded: wall time, peak RSS of the build (GNU tim
 whether the ordinary document was indexed, and what became of each hostile file (indexed, or skipped
 with its reason). A build still running at `--timeout` is stopped and reported as such.
 
-    .venv/bin/python bench/hostile.py --write            # docs/reliability.md, "Hostile inputs"
-    .venv/bin/python bench/hostile.py --baseline /tmp/old --write   # before -> after, per case
+    .venv/bin/python -m bench.hostile --write            # docs/reliability.md, "Hostile inputs"
+    .venv/bin/python -m bench.hostile --baseline /tmp/old --write   # before -> after, per case
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -22,12 +21,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from report import REPO_ROOT, command_line, provenance, update_doc  # noqa: E402
+from bench.common.options import baseline_parser
+from bench.common.paths import RELIABILITY_DOC, REPO_ROOT
+from bench.common.report import publish, table_section
 
 AUDIT = REPO_ROOT.parent / "shared" / "audit"
-DOC = REPO_ROOT / "docs" / "reliability.md"
 TITLE = "## Hostile inputs"
 CONTROL = "control.md"
 EMBEDDING_NOTE = (
@@ -51,21 +49,10 @@ class Case:
     keep: str = ""  # a regex: keep only the generated files whose name matches
 
 
+ONE_GB = (("BOMB_GB", "1"),)
 CASES = [
-    Case(
-        "docx zip bomb",
-        "DOCX whose document.xml expands to 1 GB",
-        ["bomb"],
-        env=(("BOMB_GB", "1"),),
-        keep=r"^zipbomb\.docx$",
-    ),
-    Case(
-        "docx paragraph bomb",
-        "DOCX of 1 GB of short paragraphs",
-        ["bomb"],
-        env=(("BOMB_GB", "1"),),
-        keep=r"^zipbomb-paras",
-    ),
+    Case("docx zip bomb", "DOCX whose document.xml expands to 1 GB", ["bomb"], env=ONE_GB, keep=r"^zipbomb\.docx$"),
+    Case("docx paragraph bomb", "DOCX of 1 GB of short paragraphs", ["bomb"], env=ONE_GB, keep=r"^zipbomb-paras"),
     Case("billion laughs, XXE", "entity expansion and an external entity in DOCX", ["laughs"]),
     Case("pdf loops", "self-referencing page trees, XObjects, 100k-deep arrays, garbage", ["pdfloop"]),
     Case("pdf 20,000 pages", "20,000 one-line pages", ["pdfpages"]),
@@ -217,32 +204,25 @@ def render(pairs: list[tuple[Outcome, Outcome | None]], timeout: float, baseline
         if baseline is not None
         else ""
     )
-    return "\n".join(
-        [
-            TITLE,
-            "",
-            f"Command: `{command_line('bench/hostile.py')}`. {provenance()}{compared}",
-            "",
-            "Each case: a fresh corpus with the hostile files of `../shared/audit/` and one ordinary note, indexed "
-            f"by a real `askreport index` (GNU time gives the peak RSS of the whole build, model included; a build "
-            f"still running at {timeout:.0f} s is stopped). The budgets: `ASKREPORT_MAX_FILE_MB` per file; archive "
-            "members checked against their sizes and compression ratio before parsing; every file parsed in a child "
-            "process under `ASKREPORT_PARSE_TIMEOUT_S` and `ASKREPORT_PARSE_MEMORY_MB`." + EMBEDDING_NOTE,
-            "",
-            "| case | what | seconds | peak RSS (MB) | ordinary note indexed | hostile files |",
-            "|---|---|---:|---:|---|---|",
-            *(_row(after, before) for after, before in pairs),
-            "",
-        ]
+    intro = (
+        "Each case: a fresh corpus with the hostile files of `../shared/audit/` and one ordinary note, indexed "
+        f"by a real `askreport index` (GNU time gives the peak RSS of the whole build, model included; a build "
+        f"still running at {timeout:.0f} s is stopped). The budgets: `ASKREPORT_MAX_FILE_MB` per file; archive "
+        "members checked against their sizes and compression ratio before parsing; every file parsed in a child "
+        "process under `ASKREPORT_PARSE_TIMEOUT_S` and `ASKREPORT_PARSE_MEMORY_MB`." + EMBEDDING_NOTE
     )
+    table = [
+        "| case | what | seconds | peak RSS (MB) | ordinary note indexed | hostile files |",
+        "|---|---|---:|---:|---|---|",
+        *(_row(after, before) for after, before in pairs),
+    ]
+    return table_section(TITLE, "bench.hostile", intro, table, compared)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline", type=Path, default=None, help="An older source tree to run first, per case.")
+    parser = baseline_parser(__doc__, TITLE, required=False, baseline="An older source tree to run first, per case.")
     parser.add_argument("--timeout", type=float, default=300, help="Seconds before a build is stopped.")
     parser.add_argument("--only", nargs="*", default=None, help="Run only cases whose name contains one of these.")
-    parser.add_argument("--write", action="store_true", help=f"Replace the section in {DOC.relative_to(REPO_ROOT)}.")
     args = parser.parse_args()
     cases = [c for c in CASES if not args.only or any(o in c.name for o in args.only)]
     pairs: list[tuple[Outcome, Outcome | None]] = []
@@ -252,9 +232,7 @@ def main() -> None:
         print(_row(after, before), flush=True)
         pairs.append((after, before))
     body = render(pairs, args.timeout, args.baseline)
-    print(body)
-    if args.write:
-        update_doc(TITLE, body, DOC)
+    publish(TITLE, body, args.write, RELIABILITY_DOC)
 
 
 if __name__ == "__main__":

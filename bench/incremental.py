@@ -16,7 +16,7 @@ breakdown of one extra incremental build by phase. With `--write` it replaces th
 
 Run from the repository root:
 
-    .venv/bin/python bench/incremental.py --write
+    .venv/bin/python -m bench.incremental --write
 """
 
 from __future__ import annotations
@@ -24,11 +24,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
-import json
 import os
-import platform
 import pstats
-import shlex
 import shutil
 import statistics
 import sys
@@ -41,23 +38,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from machine import cpu_model  # bench/ is on sys.path when a script runs
-from report import update_doc
+from bench.common.corpus import write_markdown
+from bench.common.machine import machine_facts, mount_of
+from bench.common.options import add_shared, bench_parser
+from bench.common.paths import BENCHMARKS_DOC, REPO_ROOT, SCIFACT_CORPUS, from_root
+from bench.common.report import Spread, command_line, update_doc
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = Path("../shared/benchmarks/scifact/corpus.jsonl")
-DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
+DESCRIPTION = (
+    "Time a full index build against an incremental build after editing one document "
+    "(target: incremental <= 5% of full). Run from the repository root."
+)
 SECTION_TITLE = "## Incremental vs full build"
 TARGET_RATIO = 0.05
-COMMAND_PREFIX = ".venv/bin/python bench/incremental.py"
 EDIT_SENTENCE = "This sentence was appended by the incremental benchmark (run {run})."
-PHASES = ("load_corpus", "_previous", "_plan", "_vectors", "_removed", "write_generation", "publish", "prune")
+PHASES = ("load_corpus", "reusable_generation", "plan_build", "embed_plan", "write_generation", "publish", "prune")
 PHASE_NOTES = {
     "load_corpus": "read and parse every corpus file, hash its bytes",
-    "_previous": "open the current generation (manifest, FAISS file, SQLite)",
-    "_plan": "reuse unchanged documents' chunks from SQLite; chunk the edited one",
-    "_vectors": "copy reused vectors out of FAISS; embed the new chunks",
-    "_removed": "count chunks that are gone",
+    "reusable_generation": "open the current generation (manifest, FAISS file, SQLite)",
+    "plan_build": "reuse unchanged documents' chunks from SQLite; chunk the edited one; count chunks that are gone",
+    "embed_plan": "copy reused vectors out of FAISS; embed the new chunks",
     "write_generation": "write SQLite store, FAISS file and manifest",
     "publish": "fsync the new files, rename, switch CURRENT",
     "prune": "delete generations beyond the newest three",
@@ -82,32 +81,13 @@ class Run:
     edited: str
 
 
-@dataclass(frozen=True)
-class Stats:
-    """Median, minimum and maximum of a series of timings, in seconds."""
-
-    median: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Stats:
-        return cls(statistics.median(values), min(values), max(values))
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command-line options."""
-    parser = argparse.ArgumentParser(
-        description=(
-            "Time a full index build against an incremental build after editing one document "
-            "(target: incremental <= 5% of full). Run from the repository root."
-        ),
-        epilog="Example: .venv/bin/python bench/incremental.py --write",
-    )
+    parser = bench_parser("bench.incremental", DESCRIPTION)
     parser.add_argument(
         "--data",
         type=Path,
-        default=DEFAULT_DATA,
+        default=SCIFACT_CORPUS,
         help=(
             "BEIR corpus.jsonl to draw documents from; a relative path is taken from the repository root "
             "(default: %(default)s)"
@@ -132,12 +112,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             "by cumulative time (default: off)"
         ),
     )
-    parser.add_argument(
-        "--tmp-dir",
-        type=Path,
-        default=None,
-        help="where the temporary corpus and index directories go (default: the system temp directory)",
-    )
+    add_shared(parser, "tmp-dir")
     args = parser.parse_args(argv)
     if args.docs < 2:
         parser.error("--docs must be at least 2")
@@ -145,34 +120,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--runs must be at least 1")
     if args.profile < 0:
         parser.error("--profile must be 0 or more")
-    if not args.data.is_absolute():
-        args.data = (REPO_ROOT / args.data).resolve()
+    args.data = from_root(args.data)
     if not args.data.is_file():
         parser.error(f"no corpus file at {args.data}: pass --data PATH/TO/corpus.jsonl")
     return args
-
-
-def write_corpus(data: Path, count: int, corpus_dir: Path) -> list[Path]:
-    """Write the first `count` documents of a BEIR corpus as `# title` Markdown files.
-
-    SciFact's BEIR corpus has empty titles (the title is the text's first sentence), so an empty
-    title falls back to the document id rather than writing an empty heading.
-    """
-    files: list[Path] = []
-    with data.open(encoding="utf-8") as fh:
-        for line in fh:
-            if len(files) == count:
-                break
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            title = str(row.get("title") or "").strip() or f"Document {row['_id']}"
-            path = corpus_dir / f"doc-{len(files):04d}-{row['_id']}.md"
-            path.write_text(f"# {title}\n\n{str(row['text']).strip()}\n", encoding="utf-8")
-            files.append(path)
-    if len(files) < count:
-        raise SystemExit(f"{data} holds only {len(files)} documents; --docs asked for {count}")
-    return files
 
 
 def timed_build(corpus: Path, index_root: Path, embedder: Any, *, full: bool = False) -> Build:
@@ -287,10 +238,8 @@ def profile(corpus: Path, files: Sequence[Path], embedder: Any, work: Path, top:
     return "\n".join(lines)
 
 
-def spread(values: Sequence[int]) -> str:
-    """One number when all runs agree, else `min–max`."""
-    low, high = min(values), max(values)
-    return str(low) if low == high else f"{low}–{high}"
+def _span(values: Sequence[int]) -> str:
+    return Spread.of(values).span()
 
 
 def results_table(runs: Sequence[Run]) -> str:
@@ -307,12 +256,12 @@ def results_table(runs: Sequence[Run]) -> str:
     ]
     for label, pick in kinds:
         builds = [pick(r) for r in runs]
-        s = Stats.of([b.seconds for b in builds])
+        s = Spread.of([b.seconds for b in builds])
         summaries = [b.summary for b in builds]
         lines.append(
             f"| {label} | {s.median:.3f} | {s.low:.3f} | {s.high:.3f} | {s.median / full_median:.1%} "
-            f"| {spread([x.documents for x in summaries])} | {spread([x.chunks for x in summaries])} "
-            f"| {spread([x.embedded for x in summaries])} | {spread([x.reused for x in summaries])} |"
+            f"| {_span([x.documents for x in summaries])} | {_span([x.chunks for x in summaries])} "
+            f"| {_span([x.embedded for x in summaries])} | {_span([x.reused for x in summaries])} |"
         )
     return "\n".join(lines)
 
@@ -370,7 +319,7 @@ def phase_table(build: Build, timings: dict[str, float]) -> str:
 
 def phase_summary(build: Build, timings: dict[str, float], full_median: float) -> str:
     """One sentence: embedding versus the fixed cost every incremental build pays."""
-    embedding = timings.get("_vectors", 0.0)
+    embedding = timings.get("embed_plan", 0.0)
     fixed = build.seconds - embedding
     return (
         f"In that build, embedding the edited document's new chunks ({build.summary.embedded}) and copying "
@@ -378,35 +327,6 @@ def phase_summary(build: Build, timings: dict[str, float], full_median: float) -
         f"any rebuild: parsing all {build.summary.documents} files, opening the old generation, writing "
         f"and fsyncing the new one) took {fixed:.3f} s, {fixed / full_median:.1%} of the median full build."
     )
-
-
-def mount_of(path: Path) -> str:
-    """The filesystem type and mount point holding `path`, from /proc/mounts."""
-    best = ("", "unknown")
-    try:
-        with open("/proc/mounts", encoding="utf-8") as fh:
-            for line in fh:
-                fields = line.split()
-                if len(fields) >= 3 and str(path).startswith(fields[1]) and len(fields[1]) > len(best[0]):
-                    best = (fields[1], fields[2])
-    except OSError:
-        pass
-    return f"{best[1]} (mounted at {best[0] or '?'})"
-
-
-def machine_facts(work: Path, load: Sequence[tuple[float, float, float]]) -> list[str]:
-    """What the numbers depend on: CPUs, load, Python, torch threads, where the index is written."""
-    import torch
-
-    return [
-        f"CPUs available (nproc): {len(os.sched_getaffinity(0))}",
-        f"CPU model: {cpu_model()}",
-        f"Python {platform.python_version()}, torch {torch.__version__}, torch threads: {torch.get_num_threads()}",
-        f"temporary corpus and index on: {mount_of(work)}",
-        "load average (1/5/15 min) before and after the runs: "
-        + ", ".join("/".join(f"{x:.2f}" for x in triple) for triple in load)
-        + " (other processes share the machine)",
-    ]
 
 
 def section(
@@ -417,7 +337,7 @@ def section(
 ) -> str:
     """The Markdown section for docs/benchmarks.md (and stdout)."""
     of_medians, per_run = ratios(runs)
-    command = " ".join([COMMAND_PREFIX, *(shlex.quote(a) for a in sys.argv[1:])])
+    command = command_line("bench.incremental")
     try:
         data = args.data.relative_to(REPO_ROOT.parent)
         data_label = f"../{data.as_posix()}"
@@ -457,7 +377,7 @@ def section(
             "Incremental times vary much more than full ones when the machine is shared: the edited "
             "document costs one embed call on a batch of one or two chunks, and with torch running one "
             "thread per CPU such a small batch stalls at every operator whenever another process holds a "
-            "core, while a full build's large batches hide it. Compare the min column, and the `_vectors` "
+            "core, while a full build's large batches hide it. Compare the min column, and the `embed_plan` "
             "row of the breakdown below, with the fixed cost of the other steps.",
             "",
             "Where an incremental build's time goes (one extra incremental build after a full one, "
@@ -480,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         corpus = work / "corpus"
         corpus.mkdir()
-        files = write_corpus(args.data, args.docs, corpus)
+        files = write_markdown(args.data, args.docs, corpus)
         print(f"loading the embedder; corpus of {len(files)} files in {corpus}", file=sys.stderr, flush=True)
         embedder = SentenceTransformerEmbedder()
         embedder.embed(["warm-up"])
@@ -490,7 +410,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         load_after = os.getloadavg()
         phases = breakdown(corpus, files, embedder, work)
         top = profile(corpus, files, embedder, work, args.profile) if args.profile else ""
-        body = section(args, runs, machine_facts(work, [load_before, load_after]), phases)
+        facts = machine_facts([load_before, load_after], extra=[f"temporary corpus and index on: {mount_of(work)}"])
+        body = section(args, runs, facts, phases)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(body)
@@ -498,8 +419,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"cProfile of one incremental build, top {args.profile} indexer/ entries by cumulative time:\n")
         print(top)
     if args.write:
-        update_doc(SECTION_TITLE, body, DOC_PATH)
-        print(f"wrote {DOC_PATH.relative_to(REPO_ROOT)}", file=sys.stderr)
+        update_doc(SECTION_TITLE, body, BENCHMARKS_DOC)
+        print(f"wrote {BENCHMARKS_DOC.relative_to(REPO_ROOT)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

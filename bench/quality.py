@@ -19,7 +19,7 @@ one. `--render` rebuilds the report from a saved results file without measuring 
 
 Run from the repository root (the first run embeds every collection: expect 30-60 minutes on 2 CPUs):
 
-    .venv/bin/python bench/quality.py --write
+    .venv/bin/python -m bench.quality --write
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ import importlib
 import json
 import os
 import pkgutil
-import platform
-import shlex
 import subprocess
 import sys
 import time
@@ -41,18 +39,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from machine import cpu_model  # bench/ is on sys.path when a script runs
+from bench.common.machine import machine_facts
+from bench.common.options import bench_parser
+from bench.common.paths import DEV_QUESTIONS, DOCS, REPO_ROOT, SHARED_BENCHMARKS, from_root, shown
+from bench.common.report import command_line
 
 if TYPE_CHECKING:
     from indexer import Embedder, Fusion, SearchMode
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+DESCRIPTION = (
+    "Score dense, BM25 and hybrid retrieval (convex alpha 0.3/0.5/0.7, RRF k 10/60) on BEIR "
+    "collections and on the dev question set. Run from the repository root."
+)
 COLLECTIONS = ("cranfield", "cisi", "med", "npl", "scifact")
-DEFAULT_DATA = Path("../shared/benchmarks")
 DEFAULT_WORK_DIR = Path("/tmp/askreport-quality")
-DEFAULT_DEV_SET = Path("tests/data/dev-questions.jsonl")
 DEFAULT_CORPUS = Path("corpus")
-DOC_PATH = REPO_ROOT / "docs" / "quality.md"
+DOC_PATH = DOCS / "quality.md"
+LOAD_NOTE = "the machine is shared; this only affects times, not scores"
 RESULTS_FILE = "quality-results.json"
 NOTES_TITLE = "## Notes"
 METRICS = (("ndcg10", "nDCG@10"), ("map", "MAP"), ("recall100", "R@100"), ("mrr", "MRR"))
@@ -101,13 +104,7 @@ DEFAULT_LABEL = "hybrid convex α=0.5"  # indexer.Fusion() as shipped
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command-line options; relative paths are taken from the repository root."""
-    parser = argparse.ArgumentParser(
-        description=(
-            "Score dense, BM25 and hybrid retrieval (convex alpha 0.3/0.5/0.7, RRF k 10/60) on BEIR "
-            "collections and on the dev question set. Run from the repository root."
-        ),
-        epilog="Example: .venv/bin/python bench/quality.py --write",
-    )
+    parser = bench_parser("bench.quality", DESCRIPTION)
     parser.add_argument(
         "--collections",
         nargs="+",
@@ -116,7 +113,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="BEIR collections (folders under --data) to score; none with --collections '' (default: %(default)s)",
     )
     parser.add_argument(
-        "--data", type=Path, default=DEFAULT_DATA, help="folder holding the collections (default: %(default)s)"
+        "--data", type=Path, default=SHARED_BENCHMARKS, help="folder holding the collections (default: %(default)s)"
     )
     parser.add_argument(
         "--work-dir",
@@ -125,7 +122,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="indexes go to WORK_DIR/NAME and WORK_DIR/dev, reused by later runs (default: %(default)s)",
     )
     parser.add_argument(
-        "--dev-set", type=Path, default=DEFAULT_DEV_SET, help="question set to score (default: %(default)s)"
+        "--dev-set", type=Path, default=DEV_QUESTIONS, help="question set to score (default: %(default)s)"
     )
     parser.add_argument(
         "--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus the dev set asks about (default: %(default)s)"
@@ -143,9 +140,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.collections = [c for c in args.collections if c]
     for name in ("data", "work_dir", "dev_set", "corpus"):
-        path = getattr(args, name)
-        if not path.is_absolute():
-            setattr(args, name, (REPO_ROOT / path).resolve())
+        setattr(args, name, from_root(getattr(args, name)))
     if args.k < 1:
         parser.error("--k must be at least 1")
     if args.render is not None:
@@ -305,25 +300,14 @@ def code_version() -> str:
     return f"commit {commit} plus uncommitted changes to {', '.join(f'`{p}`' for p in dirty)}"
 
 
-def machine_facts(load: Sequence[Sequence[float]]) -> list[str]:
-    import torch
-
-    return [
-        f"CPUs available (nproc): {len(os.sched_getaffinity(0))}; CPU model: {cpu_model()}",
-        f"Python {platform.python_version()}, torch {torch.__version__}, torch threads: {torch.get_num_threads()}",
-        "load average (1/5/15 min) before and after: "
-        + ", ".join("/".join(f"{x:.2f}" for x in triple) for triple in load)
-        + " (the machine is shared; this only affects times, not scores)",
-    ]
-
-
 def source_digest() -> str:
     """A short digest of the `indexer` package's sources as they are on disk now."""
     import indexer
 
+    root = Path(indexer.__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(Path(indexer.__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(root.rglob("*.py")):  # every subpackage's modules too
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -336,8 +320,8 @@ def measure(args: argparse.Namespace, command: str) -> dict[str, Any]:
     import indexer
     from indexer import SentenceTransformerEmbedder
 
-    for module in pkgutil.iter_modules(indexer.__path__):
-        importlib.import_module(f"indexer.{module.name}")
+    for module in pkgutil.walk_packages(indexer.__path__, "indexer."):
+        importlib.import_module(module.name)
 
     digest = source_digest()
     started = datetime.now(UTC)
@@ -357,8 +341,8 @@ def measure(args: argparse.Namespace, command: str) -> dict[str, Any]:
     if not args.no_dev:
         log(f"dev set {args.dev_set.name} over {args.corpus}")
         data["dev"] = score_dev_set(args.dev_set, args.corpus, embedder, args.work_dir / "dev", args.k)
-        data["dev"]["set"] = _shown(args.dev_set)
-        data["dev"]["corpus"] = _shown(args.corpus)
+        data["dev"]["set"] = shown(args.dev_set)
+        data["dev"]["corpus"] = shown(args.corpus)
     for name in args.collections:
         log(f"collection {name}: indexing (reused if already built) and scoring")
         data["collections"][name] = score_collection(args.data / name, embedder, args.work_dir / name)
@@ -366,13 +350,9 @@ def measure(args: argparse.Namespace, command: str) -> dict[str, Any]:
     data["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     if source_digest() != digest:
         data["code"] += " (the sources changed on disk during the run; the run used them as imported at its start)"
-    data["machine"] = machine_facts([load_before, os.getloadavg()])
+    data["machine"] = machine_facts([load_before, os.getloadavg()], note=LOAD_NOTE)
     _save(args, data)
     return data
-
-
-def _shown(path: Path) -> str:
-    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
 
 
 def _save(args: argparse.Namespace, data: dict[str, Any]) -> None:
@@ -622,7 +602,7 @@ def render(data: dict[str, Any]) -> str:
         "# Retrieval quality",
         "",
         "Dense-only, BM25-only and hybrid retrieval under five fusions, on public IR test collections "
-        "(BEIR layout) and on the development question set. Generated by `bench/quality.py`; edit the "
+        "(BEIR layout) and on the development question set. Generated by `python -m bench.quality`; edit the "
         f"`{NOTES_TITLE[3:]}` section by hand, the rest is rewritten by `--write`.",
         "",
         f"Command (from the repository root): `{data['command']}`",
@@ -750,8 +730,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.render is not None:
         data = json.loads(args.render.read_text(encoding="utf-8"))
     else:
-        command = ".venv/bin/python bench/quality.py " + shlex.join(sys.argv[1:] if argv is None else argv)
-        data = measure(args, command.strip())
+        data = measure(args, command_line("bench.quality", argv))
         log(f"raw results in {args.work_dir / RESULTS_FILE}")
     body = render(data)
     print(body)

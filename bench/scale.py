@@ -17,7 +17,7 @@ Data sets: synthetic 384-d unit vectors from a seeded Gaussian mixture calibrate
 all-MiniLM-L6-v2 chunk embeddings of SciFact (see `clustered`), the same sizes as uniformly random unit
 vectors (a worst case for any approximate index), and the real SciFact chunks embedded with the bundled
 model, searched with SciFact's 300 test queries embedded with the same model. The real vectors come from
-an index under `--real-work` (the one `askreport eval --beir` or bench/quality.py builds); if there is none
+an index under `--real-work` (the one `askreport eval --beir` or `python -m bench.quality` builds); if there is none
 the script builds it (about 8 minutes on 2 CPUs).
 
 Raw numbers go to `--results`; `--render` rebuilds the Markdown from them without measuring. With
@@ -25,7 +25,7 @@ Raw numbers go to `--results`; `--render` rebuilds the Markdown from them withou
 
 Run from the repository root (about an hour on 2 CPUs, most of it building 1M-vector graphs):
 
-    .venv/bin/python bench/scale.py --write
+    .venv/bin/python -m bench.scale --write
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import shlex
 import shutil
 import statistics
 import sys
@@ -46,14 +45,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from incremental import mount_of  # bench/ is on sys.path when a script runs
-from machine import cpu_model
-from report import update_doc
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
+from bench.common.machine import machine_facts, mount_of
+from bench.common.options import bench_parser
+from bench.common.paths import from_root
+from bench.common.report import Spread, command_line, publish
+
 SECTION_TITLE = "## Vector index types at scale"
-COMMAND_PREFIX = ".venv/bin/python bench/scale.py"
 DIM = 384
 TYPES = ("flat", "hnsw")
 TARGET_P50_MS = 5.0
@@ -72,7 +70,7 @@ COMMON = 0.5  # length of the direction every embedding shares before normalisin
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog="Example: " + COMMAND_PREFIX)
+    parser = bench_parser("bench.scale", __doc__.split("\n\n")[0])
     add = parser.add_argument
     add(
         "--sets",
@@ -109,8 +107,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if any(kind not in ("clustered", "uniform", "real") for kind, _ in args.sets):
         parser.error("--sets takes clustered:SIZE, uniform:SIZE and real")
     args.results = args.results or [Path("/tmp/askreport-scale/results.json")]
-    if not args.beir.is_absolute():
-        args.beir = (REPO_ROOT / args.beir).resolve()
+    args.beir = from_root(args.beir)
     return args
 
 
@@ -158,7 +155,7 @@ def real_set(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
     from indexer.evaluation.beir import write_beir_corpus
     from indexer.evaluation.questions import read_beir
     from indexer.index.generations import current_dir
-    from indexer.index.vectors import VECTORS_FILE
+    from indexer.index.layout import VECTORS_FILE
 
     embedder = SentenceTransformerEmbedder()
     corpus, queries, _ = read_beir(args.beir)
@@ -223,7 +220,8 @@ def probe(
     """In a fresh process: open the index as a server does, search every query, time single queries."""
     import faiss
 
-    from indexer.index.vectors import GRAPH_FILE, VECTORS_FILE, VectorIndexSpec, read_vectors
+    from indexer.index.layout import GRAPH_FILE, VECTORS_FILE
+    from indexer.index.vectors import VectorIndexSpec, read_vectors
 
     faiss.omp_set_num_threads(threads)
     queries = np.load(queries_path)
@@ -407,20 +405,17 @@ def mmap_support(vectors: np.ndarray, queries: np.ndarray, work: Path) -> dict[s
     return out
 
 
-def machine_facts(work: Path, load: Sequence[tuple[float, float, float]]) -> list[str]:
+def facts(work: Path, load: Sequence[tuple[float, float, float]]) -> list[str]:
+    """The machine facts, with numpy and FAISS as the software and where the index files go."""
     import platform
 
     import faiss
 
-    return [
-        f"CPUs available (nproc): {len(os.sched_getaffinity(0))}; CPU model: {cpu_model()}",
+    software = (
         f"Python {platform.python_version()}, numpy {np.__version__}, faiss-cpu {faiss.__version__} "
-        f"(SIMD: {faiss.get_compile_options().strip()})",
-        f"index files written to: {mount_of(work)}",
-        "load average (1/5/15 min) before and after: "
-        + ", ".join("/".join(f"{x:.2f}" for x in triple) for triple in load)
-        + " (other processes share the machine)",
-    ]
+        f"(SIMD: {faiss.get_compile_options().strip()})"
+    )
+    return machine_facts(load, software=software, extra=[f"index files written to: {mount_of(work)}"])
 
 
 def data_sets(args: argparse.Namespace) -> Any:
@@ -461,7 +456,7 @@ def measure(args: argparse.Namespace, command: str) -> dict[str, Any]:
             results["sets"].append(entry)
             _save(args.results[0], results)
         results["load"].append(os.getloadavg())
-        results["machine"] = machine_facts(work, results["load"])
+        results["machine"] = facts(work, results["load"])
         _save(args.results[0], results)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -481,7 +476,7 @@ def _save(path: Path, results: dict[str, Any]) -> None:
 
 def spread(values: Sequence[float], digits: int = 2) -> str:
     """`median (min–max)` of several runs."""
-    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+    return Spread.of(values).full(digits)
 
 
 def resident(probe_result: dict[str, Any]) -> float:
@@ -730,17 +725,14 @@ def merge(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> None:
     """Measure (or, with --render, only re-render), print the section, optionally write it."""
     args = parse_args(argv)
-    command = " ".join([COMMAND_PREFIX, *(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))])
+    command = command_line("bench.scale", argv)
     if args.render:
         results = merge([json.loads(path.read_text(encoding="utf-8")) for path in args.results])
         results.update(rendered=command, note=args.note)
     else:
         results = measure(args, command)
     body = section(results)
-    print(body)
-    if args.write:
-        update_doc(SECTION_TITLE, body, DOC_PATH)
-        log(f"wrote {DOC_PATH.relative_to(REPO_ROOT)}")
+    publish(SECTION_TITLE, body, args.write)
 
 
 if __name__ == "__main__":

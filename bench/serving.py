@@ -8,17 +8,17 @@ temporary directory with `indexer.build_index`):
    median over the dev questions, and also over the texts the HTTP test at concurrency 1 sends;
 2.-3. `GET /api/search?q=...&k=5` against a real `askreport serve` process at concurrency 1, 4, 16
    and 64: throughput and p50/p99 latency, from a load generator in another process (wrk if
-   installed, else bench/loadgen.py), each level bounded in requests and in time;
-4. the same against bench/naive_server.py (FastAPI + `model.encode` + `index.search` per request,
+   installed, else bench/common/loadgen.py), each level bounded in requests and in time;
+4. the same against bench/common/naive_server.py (FastAPI + `model.encode` + `index.search` per request,
    same index and model, same worker count, same load generator and queries).
 
 Every request of a level carries a query text that server process has not seen (the pool of
-bench/queries.py), so askreport's query-embedding cache does not flatter it; one level of a single
+bench/common/queries.py), so askreport's query-embedding cache does not flatter it; one level of a single
 repeated question is reported apart. Each run starts fresh server processes, alternating which
 server goes first. It prints Markdown; `--write` replaces the "Query latency and throughput"
 section of docs/benchmarks.md. Run from the repository root:
 
-    .venv/bin/python bench/serving.py --write
+    .venv/bin/python -m bench.serving --write
 """
 
 from __future__ import annotations
@@ -34,13 +34,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from load import TOOLS, LoadResult, pick_tool, run_load, search_path
-from procs import Server, cpu_seconds, exit_on_sigterm, memory_mib, wait_for_answer, wait_idle
-from queries import dev_questions, query_pool
-from report import REPO_ROOT, update_doc
-from servers import KINDS, serve_takes_workers, server
-from serving_report import SECTION_TITLE, Context, section
+from bench.common.load import LoadResult, pick_tool, run_load, search_path
+from bench.common.options import add_shared, bench_parser, existing_paths
+from bench.common.processes import Server, cpu_seconds, exit_on_sigterm, memory_mib, wait_for_answer, wait_idle
+from bench.common.queries import dev_questions, query_pool
+from bench.common.report import publish
+from bench.common.servers import KINDS, serve_takes_workers, server
+from bench.serving_report import SECTION_TITLE, Context, section
 
+DESCRIPTION = (
+    "Query latency and throughput of `askreport serve` (GET /api/search) at several concurrencies, "
+    "against the in-process floor and a naive FastAPI server. Run from the repository root."
+)
 REPEATED_QUERY = "What is the MIEUX programme?"
 
 
@@ -80,13 +85,7 @@ class Plan:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=(
-            "Query latency and throughput of `askreport serve` (GET /api/search) at several concurrencies, "
-            "against the in-process floor and a naive FastAPI server. Run from the repository root."
-        ),
-        epilog="Example: .venv/bin/python bench/serving.py --write",
-    )
+    parser = bench_parser("bench.serving", DESCRIPTION)
     add = parser.add_argument
     add("--runs", type=int, default=3, help="repetitions, each with fresh server processes (default: %(default)s)")
     add("--concurrency", default="1,4,16,64", help="comma-separated client counts (default: %(default)s)")
@@ -95,12 +94,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     add("--warmup", type=int, default=40, help="distinct warm-up queries per server process (default: %(default)s)")
     add("--repeat", type=int, default=100, help="requests of the repeated-query level (default: %(default)s)")
     add("--floor-texts", type=int, default=100, help="HTTP c=1 texts also timed in-process (default: %(default)s)")
-    add("--workers", type=int, default=1, help="server processes, for both servers (default: %(default)s)")
-    add("--loadgen", choices=TOOLS, default="auto", help="wrk or python; auto = wrk if installed (default: auto)")
-    add("--corpus", type=Path, default=Path("corpus"), help="documents to index (default: %(default)s)")
-    add("--dev", type=Path, default=Path("tests/data/dev-questions.jsonl"), help="dev question set")
-    add("--benchmarks", type=Path, default=Path("../shared/benchmarks"), help="BEIR collections for the pool")
-    add("--tmp-dir", type=Path, default=None, help="where the index and logs go (default: system temp dir)")
+    add_shared(parser, "workers", "loadgen", "corpus", "dev", "benchmarks", "tmp-dir")
     add("--quick", action="store_true", help="smoke run: 1 run, c=1,16, 30 requests per level")
     add("--write", action="store_true", help="replace the 'Query latency and throughput' section of the doc")
     args = parser.parse_args(argv)
@@ -115,12 +109,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--runs, --requests, --workers, --seconds and every concurrency must be positive")
     if args.warmup < 2 or args.repeat < 1 or args.floor_texts < 2:
         parser.error("--warmup and --floor-texts must be at least 2, --repeat at least 1")
-    for name in ("corpus", "dev", "benchmarks"):
-        path = getattr(args, name)
-        if not path.is_absolute():
-            setattr(args, name, (REPO_ROOT / path).resolve())
-        if not getattr(args, name).exists():
-            parser.error(f"--{name}: {getattr(args, name)} does not exist")
+    existing_paths(parser, args, ("corpus", "dev", "benchmarks"))
     return args
 
 
@@ -226,10 +215,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     body = section(Context(args, runs, pool, len(dev), chunks, [load_before, load_after]))
-    print(body)
-    if args.write:
-        update_doc(SECTION_TITLE, body)
-        log("wrote docs/benchmarks.md")
+    publish(SECTION_TITLE, body, args.write)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The Markdown section of bench/serving.py: floor, HTTP levels, the two target ratios, costs."""
+"""The Markdown section of `python -m bench.serving`: floor, HTTP levels, the two target ratios, costs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from load import LoadResult, tool_version
-from report import Spread, command_line, machine_facts, provenance
+from bench.common.load import LoadResult, tool_version
+from bench.common.machine import machine_facts
+from bench.common.report import Spread, command_line, provenance
 
 SECTION_TITLE = "## Query latency and throughput"
 QPS_TARGET = 3.0  # askreport QPS at 16 clients >= 3x the naive server's
@@ -28,8 +29,8 @@ class Context:
     """Everything the section reports."""
 
     args: argparse.Namespace
-    runs: Sequence[Any]  # serving.Run
-    pool: Any  # queries.Pool
+    runs: Sequence[Any]  # bench.serving.Run
+    pool: Any  # bench.common.queries.Pool
     dev_count: int
     chunks: int
     load: Sequence[tuple[float, float, float]]
@@ -172,7 +173,7 @@ def setup_text(ctx: Context) -> str:
     )
     return (
         f"Index: a fresh full build of `corpus/` ({ctx.chunks} chunks) with `indexer.build_index`, served by "
-        f"{workers} and by `bench/naive_server.py` under `uvicorn --workers {a.workers}`, both with default "
+        f"{workers} and by `bench/common/naive_server.py` under `uvicorn --workers {a.workers}`, both with default "
         "logging (access log on), on 127.0.0.1. Requests: `GET /api/search?q=...&k=5`. Query texts: "
         f"{len(pool.texts)} distinct texts ({pool.real} real questions: the dev questions and the queries of "
         f"`../shared/benchmarks/*/queries.jsonl`; {pool.sentences} first sentences of those collections' "
@@ -193,7 +194,7 @@ def section(ctx: Context) -> str:
         [
             SECTION_TITLE,
             "",
-            f"Command (from the repository root): `{command_line('bench/serving.py')}`",
+            f"Command (from the repository root): `{command_line('bench.serving')}`",
             "",
             provenance(),
             "",

@@ -3,10 +3,10 @@
 One command measures:
 
 1. `--build-runs` times, a full build with the real CLI, `askreport index --full`, of the first
-   `--docs` SciFact documents written as Markdown files (as bench/incremental.py does) into a fresh
+   `--docs` SciFact documents written as Markdown files (as `python -m bench.incremental` does) into a fresh
    index directory: chunks per second of the build as the CLI reports it, the whole process's wall
    time (interpreter start and model load included), and its peak RSS (`ru_maxrss` from `os.wait4`);
-2. `--runs` times, cold start of `askreport serve`, and of bench/naive_server.py for comparison, on
+2. `--runs` times, cold start of `askreport serve`, and of bench/common/naive_server.py for comparison, on
    the report's index (`corpus/`) and on the index just built: seconds from spawning the process to
    the first answered `GET /api/search`, the RSS right after it, and the peak RSS (VmHWM) after a
    burst of distinct queries at 16 clients.
@@ -14,7 +14,7 @@ One command measures:
 It prints Markdown; `--write` replaces the "Build throughput, cold start and memory" section of
 docs/benchmarks.md. Run from the repository root:
 
-    .venv/bin/python bench/startup.py --write
+    .venv/bin/python -m bench.startup --write
 """
 
 from __future__ import annotations
@@ -31,15 +31,48 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from load import TOOLS, pick_tool, run_load, search_path, tool_version
-from procs import exit_on_sigterm, memory_mib, wait_for_answer
-from queries import query_pool
-from report import REPO_ROOT, Spread, command_line, machine_facts, provenance, update_doc
-from servers import KINDS, askreport_command, serve_takes_workers, server
+from bench.common.corpus import write_markdown
+from bench.common.load import pick_tool, run_load, search_path, tool_version
+from bench.common.machine import machine_facts
+from bench.common.options import add_shared, bench_parser, existing_paths
+from bench.common.paths import REPO_ROOT, SCIFACT_CORPUS
+from bench.common.processes import exit_on_sigterm, memory_mib, wait_for_answer
+from bench.common.queries import query_pool
+from bench.common.report import Spread, command_line, provenance, publish
+from bench.common.servers import KINDS, askreport_command, serve_takes_workers, server
 
+DESCRIPTION = (
+    "Full-build throughput (chunks/s), cold start of `askreport serve` (spawn -> first answered "
+    "query) and peak RSS of the build and of the server under load. Run from the repository root."
+)
 SECTION_TITLE = "## Build throughput, cold start and memory"
 FIRST_QUERY = "Which countries does the MIEUX programme work with?"
 SUMMARY = re.compile(r"indexed (\d+) documents into (\d+) chunks.* in ([\d.]+) s")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = bench_parser("bench.startup", DESCRIPTION)
+    add = parser.add_argument
+    add("--data", type=Path, default=SCIFACT_CORPUS, help="BEIR corpus.jsonl (default: %(default)s)")
+    add("--docs", type=int, default=1000, help="documents to build from: the first N (default: %(default)s)")
+    add("--runs", type=int, default=3, help="cold starts of each server on each index (default: %(default)s)")
+    add("--build-runs", type=int, default=2, help="full builds (default: %(default)s)")
+    add_shared(parser, "workers", "loadgen", "corpus", "dev", "benchmarks", "tmp-dir")
+    add("--burst", type=int, default=200, help="distinct queries sent at 16 clients per start (default: %(default)s)")
+    add("--burst-seconds", type=float, default=15, help="time bound of each burst (default: %(default)s)")
+    add(
+        "--quick",
+        action="store_true",
+        help="smoke run: 1 build of 50 documents, 1 start of each kind, 40 queries per burst",
+    )
+    add("--write", action="store_true", help="replace the 'Build throughput, cold start and memory' section")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.build_runs, args.docs, args.burst = 1, 1, 50, 40
+    if min(args.docs, args.runs, args.build_runs, args.burst, args.workers) < 1:
+        parser.error("--docs, --runs, --build-runs, --burst and --workers must be positive")
+    existing_paths(parser, args, ("data", "corpus", "dev", "benchmarks"))
+    return args
 
 
 @dataclass(frozen=True)
@@ -68,55 +101,6 @@ class Start:
     idle_rss: float
     peak_rss: float
     qps: float
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=(
-            "Full-build throughput (chunks/s), cold start of `askreport serve` (spawn -> first answered "
-            "query) and peak RSS of the build and of the server under load. Run from the repository root."
-        ),
-        epilog="Example: .venv/bin/python bench/startup.py --write",
-    )
-    add = parser.add_argument
-    add("--data", type=Path, default=Path("../shared/benchmarks/scifact/corpus.jsonl"), help="BEIR corpus.jsonl")
-    add("--docs", type=int, default=1000, help="documents to build from: the first N (default: %(default)s)")
-    add("--runs", type=int, default=3, help="cold starts of each server on each index (default: %(default)s)")
-    add("--build-runs", type=int, default=2, help="full builds (default: %(default)s)")
-    add("--burst", type=int, default=200, help="distinct queries sent at 16 clients per start (default: %(default)s)")
-    add("--burst-seconds", type=float, default=15, help="time bound of each burst (default: %(default)s)")
-    add("--workers", type=int, default=1, help="server processes, for both servers (default: %(default)s)")
-    add("--loadgen", choices=TOOLS, default="auto", help="wrk or python; auto = wrk if installed (default: auto)")
-    add("--corpus", type=Path, default=Path("corpus"), help="the report corpus (default: %(default)s)")
-    add("--dev", type=Path, default=Path("tests/data/dev-questions.jsonl"), help="dev question set")
-    add("--benchmarks", type=Path, default=Path("../shared/benchmarks"), help="BEIR collections for queries")
-    add("--tmp-dir", type=Path, default=None, help="where corpora, indexes and logs go (default: system temp)")
-    add(
-        "--quick",
-        action="store_true",
-        help="smoke run: 1 build of 50 documents, 1 start of each kind, 40 queries per burst",
-    )
-    add("--write", action="store_true", help="replace the 'Build throughput, cold start and memory' section")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.runs, args.build_runs, args.docs, args.burst = 1, 1, 50, 40
-    if min(args.docs, args.runs, args.build_runs, args.burst, args.workers) < 1:
-        parser.error("--docs, --runs, --build-runs, --burst and --workers must be positive")
-    for name in ("data", "corpus", "dev", "benchmarks"):
-        path = getattr(args, name)
-        path = path if path.is_absolute() else (REPO_ROOT / path).resolve()
-        if not path.exists():
-            parser.error(f"--{name}: {path} does not exist")
-        setattr(args, name, path)
-    return args
-
-
-def write_corpus(data: Path, count: int, corpus: Path) -> None:
-    """The first `count` documents of a BEIR corpus as `# title` Markdown files (as bench/incremental.py)."""
-    from incremental import write_corpus as write
-
-    corpus.mkdir(parents=True)
-    write(data, count, corpus)
 
 
 def build(corpus: Path, index: Path, log: Path) -> Build:
@@ -233,7 +217,7 @@ def section(
         [
             SECTION_TITLE,
             "",
-            f"Command (from the repository root): `{command_line('bench/startup.py')}`",
+            f"Command (from the repository root): `{command_line('bench.startup')}`",
             "",
             provenance(),
             "",
@@ -241,7 +225,7 @@ def section(
             *(f"- {fact}" for fact in machine_facts(load)),
             "",
             f"Full build: `askreport index --full` of the first {args.docs} documents of `../{data}` written as "
-            "Markdown files (as `bench/incremental.py` does), into a fresh index directory, in its own process. "
+            "Markdown files (as `python -m bench.incremental` does), into a fresh index directory, in its own process. "
             "build s and chunks/s: as the CLI reports the build (corpus loading, chunking, embedding, writing); "
             "process wall s: spawn to exit (interpreter start, imports and model load too); peak RSS: the "
             "process's `ru_maxrss`; CPU s: the process's user + system time, so chunks per CPU s depends less on "
@@ -249,8 +233,8 @@ def section(
             "",
             build_table(builds),
             "",
-            f"Cold start: {workers} (`--workers {args.workers}` for `bench/naive_server.py` under uvicorn) on the "
-            f"report's index (`corpus/`) and on the index built above; spawn → the first `200` answer to `GET "
+            f"Cold start: {workers} (`--workers {args.workers}` for `bench/common/naive_server.py` under uvicorn) "
+            f"on the report's index (`corpus/`) and on the index built above; spawn → the first `200` answer to `GET "
             f"/api/search`, polled every 5 ms. RSS summed over the server's processes (VmRSS right after the first "
             f"answer; VmHWM after a burst of {args.burst} distinct queries, or {args.burst_seconds:g} s, at 16 clients "
             f"from {tool_version(args.tool)}). Median over starts (min–max); starts per row: {args.runs}.",
@@ -270,17 +254,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     queries = query_pool(args.dev, args.benchmarks, args.burst, exclude=[FIRST_QUERY]).texts[: args.burst]
     args.work = Path(tempfile.mkdtemp(prefix="askreport-startup-", dir=args.tmp_dir))
     try:
-        write_corpus(args.data, args.docs, args.work / "scifact")
+        (args.work / "scifact").mkdir(parents=True)
+        write_markdown(args.data, args.docs, args.work / "scifact")
         load_before = os.getloadavg()
         builds, starts = measure(args, queries)
         load_after = os.getloadavg()
     finally:
         shutil.rmtree(args.work, ignore_errors=True)
     body = section(args, builds, starts, [load_before, load_after])
-    print(body)
-    if args.write:
-        update_doc(SECTION_TITLE, body)
-        log("wrote docs/benchmarks.md")
+    publish(SECTION_TITLE, body, args.write)
 
 
 if __name__ == "__main__":

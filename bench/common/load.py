@@ -1,4 +1,4 @@
-"""Closed-loop load against a server from a separate process: wrk with a Lua script, or bench/loadgen.py.
+"""Closed-loop load against a server from a separate process: wrk with a Lua script, or bench.common.loadgen.
 
 wrk (C, one thread, epoll) costs far less CPU per request than any Python client, which matters on a
 2-core machine where the load generator competes with the server. Both walk the same list of request
@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-BENCH_DIR = Path(__file__).resolve().parent
-WRK_SCRIPT = BENCH_DIR / "wrk_paths.lua"
-LOADGEN = BENCH_DIR / "loadgen.py"
+from bench.common.paths import REPO_ROOT
+
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_paths.lua"
+LOADGEN = "bench.common.loadgen"
 TOOLS = ("auto", "wrk", "python")
 
 
@@ -69,13 +70,14 @@ def pick_tool(choice: str) -> str:
 def tool_version(tool: str) -> str:
     """A one-line description of the load generator."""
     if tool == "python":
-        return f"bench/loadgen.py (Python {sys.version.split()[0]}, http.client keep-alive, one thread per connection)"
+        python = sys.version.split()[0]
+        return f"bench/common/loadgen.py (Python {python}, http.client keep-alive, one thread per connection)"
     try:
         out = subprocess.run(["wrk", "--version"], capture_output=True, text=True, timeout=10)
         first = (out.stdout or out.stderr).splitlines()[0]
     except (OSError, IndexError, subprocess.TimeoutExpired):
         first = "wrk"
-    return f"{first.split(' Copyright')[0]}, 1 thread, Lua script bench/wrk_paths.lua"
+    return f"{first.split(' Copyright')[0]}, 1 thread, Lua script bench/common/wrk_paths.lua"
 
 
 def run_load(url: str, paths: Sequence[str], concurrency: int, requests: int, seconds: float, tool: str) -> LoadResult:
@@ -92,7 +94,7 @@ def run_load(url: str, paths: Sequence[str], concurrency: int, requests: int, se
             marker, prefix = "WRK_LIMIT_REACHED", "WRK_RESULT "
         else:
             command = [
-                sys.executable, str(LOADGEN), url, str(paths_file),
+                sys.executable, "-m", LOADGEN, url, str(paths_file),
                 "--concurrency", str(concurrency), "--requests", str(requests), "--seconds", str(seconds),
             ]  # fmt: skip
             marker, prefix = "", "LOADGEN_RESULT "
@@ -127,7 +129,9 @@ def failures(row: dict[str, Any]) -> dict[str, int]:
 
 def _run(command: Sequence[str], marker: str, timeout: float) -> tuple[list[str], float]:
     """Run the load generator; SIGINT it once it prints `marker`. Its stdout lines and CPU seconds."""
-    process = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO_ROOT
+    )
     lines: list[str] = []
     reached = threading.Event()
 

@@ -1,10 +1,10 @@
-"""A lean closed-loop HTTP load generator: the fallback of bench/load.py when wrk is not installed.
+"""A lean closed-loop HTTP load generator: the fallback of bench.common.load when wrk is not installed.
 
 C threads, each with one keep-alive `http.client` connection, take the next path from a shared list
 and send GET requests back to back until MAX_RESPONSES responses have come back or the time bound
-has passed. It prints one line, `LOADGEN_RESULT {json}`, with the same keys as bench/wrk_paths.lua.
+has passed. It prints one line, `LOADGEN_RESULT {json}`, with the same keys as bench/common/wrk_paths.lua.
 
-    .venv/bin/python bench/loadgen.py http://127.0.0.1:8000 PATHS_FILE --concurrency 16 --requests 400
+    .venv/bin/python -m bench.common.loadgen http://127.0.0.1:8000 PATHS_FILE --concurrency 16 --requests 400
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The most naive search server a user might write: the baseline of bench/serving.py.
+"""The most naive search server a user might write: the baseline of `python -m bench.serving`.
 
 One FastAPI endpoint, `GET /api/search?q=...&k=5`, that calls `model.encode` and `index.search`
 per request, on the same index and model as askreport: it reads the current generation's vectors
@@ -7,8 +7,8 @@ and chunk texts directly, and loads the bundled all-MiniLM-L6-v2. No batching, n
 no highlights; a plain `def` endpoint, so FastAPI runs it in its thread pool as its docs suggest for
 blocking code. Served by uvicorn like any FastAPI app:
 
-    NAIVE_INDEX_DIR=var/index .venv/bin/python -m uvicorn naive_server:create_app --factory \\
-        --app-dir bench --port 8001 [--workers N]
+    NAIVE_INDEX_DIR=var/index .venv/bin/python -m uvicorn bench.common.naive_server:create_app --factory \\
+        --port 8001 [--workers N]
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
-"""What the serving and startup benchmarks share when they report: statistics, provenance, the doc section."""
+"""What the benchmarks share when they report: run statistics, the command line, provenance, doc sections."""
 
 from __future__ import annotations
 
-import os
-import platform
 import shlex
 import statistics
 import subprocess
@@ -13,10 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from machine import cpu_model  # bench/ is on sys.path when a script runs
+from bench.common.paths import BENCHMARKS_DOC, REPO_ROOT, shown
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
 DOC_HEADER = (
     "# Benchmarks\n\n"
     "Numbers measured on shared machines: other jobs run at the same time, so single timings are "
@@ -43,10 +39,20 @@ class Spread:
         low, high = f"{self.low:.{digits}f}", f"{self.high:.{digits}f}"
         return median if low == high else f"{median} ({low}–{high})"
 
+    def full(self, digits: int = 2) -> str:
+        """`median (min–max)`, even when all agree."""
+        return f"{self.median:.{digits}f} ({self.low:.{digits}f}–{self.high:.{digits}f})"
 
-def command_line(script: str) -> str:
-    """The command that produced the results, as typed from the repository root."""
-    return " ".join([".venv/bin/python", script, *(shlex.quote(a) for a in sys.argv[1:])])
+    def span(self, digits: int = 0) -> str:
+        """`min–max`, or one number when all agree."""
+        low, high = f"{self.low:.{digits}f}", f"{self.high:.{digits}f}"
+        return low if low == high else f"{low}–{high}"
+
+
+def command_line(module: str, argv: Sequence[str] | None = None) -> str:
+    """The command that produced the results (`argv`, default this process's), as typed from the repository root."""
+    args = sys.argv[1:] if argv is None else argv
+    return " ".join([".venv/bin/python", "-m", module, *(shlex.quote(a) for a in args)])
 
 
 def provenance() -> str:
@@ -67,25 +73,7 @@ def _git(*args: str, strip: bool = True) -> str:
     return out.strip() if strip else out
 
 
-def machine_facts(load: Sequence[tuple[float, float, float]]) -> list[str]:
-    """CPUs, memory, Python, torch threads, and the load average before and after the runs."""
-    import torch
-
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        memory = f"{pages / 2**30:.0f} GiB"
-    except (OSError, ValueError):
-        memory = "unknown"
-    return [
-        f"CPUs available (nproc): {len(os.sched_getaffinity(0))}; CPU model: {cpu_model()}; memory: {memory}",
-        f"Python {platform.python_version()}, torch {torch.__version__}, torch threads: {torch.get_num_threads()}",
-        "load average (1/5/15 min) before and after the runs: "
-        + ", ".join("/".join(f"{x:.2f}" for x in triple) for triple in load)
-        + " (other processes share the machine)",
-    ]
-
-
-def update_doc(title: str, body: str, path: Path = DOC_PATH) -> None:
+def update_doc(title: str, body: str, path: Path = BENCHMARKS_DOC) -> None:
     """Replace the section headed `title` (through the next `## `), keeping the others; append if absent."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,3 +88,16 @@ def update_doc(title: str, body: str, path: Path = DOC_PATH) -> None:
         tail = "".join(lines[end:])
         text = "".join(lines[:start]) + body + ("\n" + tail if tail else "")
     path.write_text(text, encoding="utf-8")
+
+
+def publish(title: str, body: str, write: bool, path: Path = BENCHMARKS_DOC) -> None:
+    """Print the section `body`; with `write`, also replace the section `title` of the doc at `path`."""
+    print(body)
+    if write:
+        update_doc(title, body, path)
+        print(f"wrote {shown(path)}", file=sys.stderr, flush=True)
+
+
+def table_section(title: str, module: str, intro: str, table: Sequence[str], note: str = "") -> str:
+    """A doc section: the title, the command and its provenance (then `note`), `intro`, the table's lines."""
+    return "\n".join([title, "", f"Command: `{command_line(module)}`. {provenance()}{note}", "", intro, "", *table, ""])

@@ -1,4 +1,4 @@
-"""The two servers the benchmarks start: `askreport serve` and bench/naive_server.py under uvicorn."""
+"""The two servers the benchmarks start: `askreport serve` and bench/common/naive_server.py under uvicorn."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from procs import Server, free_port, running
+from bench.common.paths import REPO_ROOT
+from bench.common.processes import Server, free_port, running
 
-BENCH_DIR = Path(__file__).resolve().parent
 KINDS = ("askreport", "naive")
 
 
@@ -33,8 +33,8 @@ def server_command(kind: str, index: Path, port: int, workers: int, askreport_wo
         extra = ["--workers", str(workers)] if askreport_workers else []
         return [*askreport_command(), "serve", "--index", str(index), "--port", str(port), *extra]
     return [
-        sys.executable, "-m", "uvicorn", "naive_server:create_app", "--factory", "--app-dir", str(BENCH_DIR),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        sys.executable, "-m", "uvicorn", "bench.common.naive_server:create_app", "--factory",
+        "--app-dir", str(REPO_ROOT), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
 
 

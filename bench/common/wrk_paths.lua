@@ -1,7 +1,7 @@
--- wrk script for bench/load.py: send GET requests for the paths in a file, in order, and stop
+-- wrk script for bench/common/load.py: send GET requests for the paths in a file, in order, and stop
 -- after a given number of responses.
 --
---   wrk -t1 -cC -dTs --timeout 60s -s bench/wrk_paths.lua http://127.0.0.1:PORT -- PATHS_FILE MAX_RESPONSES
+--   wrk -t1 -cC -dTs --timeout 60s -s bench/common/wrk_paths.lua http://127.0.0.1:PORT -- PATHS_FILE MAX_RESPONSES
 --
 -- Run with one thread (-t1): the counters live in that thread's Lua state. When the limit is
 -- reached the thread stops and prints WRK_LIMIT_REACHED; the caller then sends SIGINT so that wrk

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,14 +12,9 @@ from fastapi.testclient import TestClient
 from indexer import Document, SentenceTransformerEmbedder, build_index, load_document, prefer_passive_openmp
 from server.app import create_app
 from server.settings import Settings
+from tests.support.data import ADMIN_KEY, CORPUS, REPORT
 
 prefer_passive_openmp()  # the test process is an entry point too: before any test loads torch or FAISS
-
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "corpus"
-REPORT = CORPUS / "mieux-asia-labour-migration-and-thb.txt"
-DEV_SET = Path(__file__).parent / "data" / "dev-questions.jsonl"
-ADMIN_KEY = "s3cret-admin-key"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -76,9 +70,3 @@ def live(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterator[tupl
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", admin_key=ADMIN_KEY, reload_interval=0.1)
     with TestClient(create_app(settings, embedder=embedder)) as client:
         yield client, corpus
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

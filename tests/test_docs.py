@@ -8,7 +8,7 @@ from fastapi.routing import APIRoute
 from server.app import create_app
 from server.cli import app as cli_app
 from server.settings import Settings
-from tests.conftest import REPO
+from tests.support.data import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.support.data import CORPUS, DEV_SET
+from tests.support.processes import read_until, watching
 
 ASKREPORT = [sys.executable, "-m", "server"]
 
@@ -117,51 +118,17 @@ def test_rollback_switches_to_the_previous_generation(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_watch_rebuilds_when_the_corpus_changes(tmp_path: Path) -> None:
     corpus, index = _small_corpus(tmp_path), tmp_path / "index"
-    proc = subprocess.Popen(
-        [*ASKREPORT, "watch", "--corpus", str(corpus), "--index", str(index), "--debounce", "200"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        lines = _read_until(proc, "watching", 120)
+    with watching(corpus, index, stderr=subprocess.DEVNULL) as proc:
+        lines = read_until(proc, "watching", 120)
         assert any("indexed 1 documents" in line for line in lines)
         (corpus / "two.md").write_text("# Two\n\nThe shelter in Chiang Mai assists victims.")
-        lines = _read_until(proc, "is now current", 120)
+        lines = read_until(proc, "is now current", 120)
         assert any("rebuilding" in line for line in lines)
         assert any("indexed 2 documents into 2 chunks: 1 embedded, 1 reused" in line for line in lines)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> list[str]:
-    """Lines printed by `proc` up to and including the first that holds `marker`."""
-    import queue
-    import threading
-
-    if not hasattr(proc, "lines"):
-        lines_q: queue.Queue[str] = queue.Queue()
-        assert proc.stdout is not None
-        stdout = proc.stdout
-        threading.Thread(target=lambda: [lines_q.put(line) for line in stdout], daemon=True).start()
-        proc.lines = lines_q  # type: ignore[attr-defined]
-    lines: list[str] = []
-    try:
-        while True:
-            line = proc.lines.get(timeout=timeout)  # type: ignore[attr-defined]
-            lines.append(line)
-            if marker in line:
-                return lines
-    except queue.Empty:
-        raise AssertionError(f"no line with {marker!r} within {timeout} s; got {lines}") from None
 
 
 @pytest.mark.slow
 def test_eval_reports_groups_as_json(report_index: Path) -> None:
-    from tests.conftest import DEV_SET
-
     result = run("eval", str(DEV_SET), "--json", "--index", str(report_index))
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)

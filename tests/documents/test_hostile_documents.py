@@ -8,8 +8,6 @@ import io
 import logging
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -25,9 +23,7 @@ from indexer import (
     load_document,
 )
 from tests.support.hostile_files import self_referencing_pdf, zip_bomb
-
-ASKREPORT = [sys.executable, "-m", "server"]
-
+from tests.support.processes import read_until, watching
 
 # --- M1: any failure of a reader skips that file ----------------------------------------------------
 
@@ -192,34 +188,22 @@ def test_fifos_and_sockets_are_listed_as_skipped_without_being_opened(tmp_path: 
 
 @pytest.mark.slow
 def test_watch_survives_a_failed_build_and_builds_again(tmp_path: Path) -> None:
-    from tests.cli.test_cli import _read_until
-
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
     (corpus / "one.md").write_text("# One\n\nSeasonal workers from Tajikistan travel to Russia.")
-    proc = subprocess.Popen(
-        [*ASKREPORT, "watch", "--corpus", str(corpus), "--index", str(index), "--debounce", "200"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        _read_until(proc, "watching", 120)
+    with watching(corpus, index) as proc:
+        read_until(proc, "watching", 120)
         generations = index / "generations"
         generations.rename(tmp_path / "moved")
         generations.write_text("not a directory")  # the next build cannot create its staging directory
         (corpus / "two.md").write_text("# Two\n\nThe shelter in Chiang Mai assists victims.")
-        failed = _read_until(proc, "error:", 120)
+        failed = read_until(proc, "error:", 120)
         assert any("watching for the next change" in line for line in failed), failed
         generations.unlink()
         (corpus / "three.md").write_text("# Three\n\nA hotline for migrants opened in Bishkek.")
-        lines = _read_until(proc, "is now current", 120)
+        lines = read_until(proc, "is now current", 120)
         assert any("indexed 3 documents" in line for line in lines), lines
         assert proc.poll() is None
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_a_build_indexes_the_rest_of_a_hostile_corpus(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:

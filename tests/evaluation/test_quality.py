@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from indexer.evaluation.questions import RankMetrics, rank_of, read_question_set
-from tests.conftest import DEV_SET
+from tests.support.data import DEV_SET
 
 
 def test_dev_singles_hit_at_5(client: TestClient) -> None:

@@ -17,7 +17,7 @@ from indexer import (
     search,
 )
 from indexer.index.generations import generation_names
-from tests.conftest import CORPUS
+from tests.support.data import CORPUS
 from tests.support.fakes import HashingEmbedder
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer import IndexWriteError, build_index, current_name
-from tests.conftest import REPORT
+from tests.support.data import REPORT
 from tests.support.fakes import HashingEmbedder
 from tests.support.mounts import mount_tmpfs, unmount
 

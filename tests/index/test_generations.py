@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from indexer import IndexCorruptError, build_index, current_name, open_current
-from indexer.index.generations import KEEP_GENERATIONS, PUBLISHED_MARK, generation_names, point_current, previous_name
-from tests.conftest import CORPUS
+from indexer.index.generations import KEEP_GENERATIONS, generation_names, point_current, previous_name
+from indexer.index.layout import PUBLISHED_MARK
+from tests.support.data import CORPUS
 from tests.support.fakes import HashingEmbedder
 
 

@@ -19,10 +19,10 @@ from indexer import (
     open_current,
 )
 from indexer.index.generations import current_dir
-from indexer.index.loading import STORE_FILE
-from indexer.index.manifest import MANIFEST_FILE, read_manifest
-from indexer.index.vectors import FLAT, VECTORS_FILE, write_vectors
-from tests.conftest import CORPUS
+from indexer.index.layout import MANIFEST_FILE, STORE_FILE, VECTORS_FILE
+from indexer.index.manifest import read_manifest
+from indexer.index.vectors import FLAT, write_vectors
+from tests.support.data import CORPUS
 from tests.support.fakes import HashingEmbedder
 
 

@@ -18,22 +18,20 @@ from indexer import (
     search,
 )
 from indexer.index.generations import current_dir
-from indexer.index.manifest import MANIFEST_FILE
+from indexer.index.layout import GRAPH_FILE, MANIFEST_FILE, VECTORS_FILE
 from indexer.index.vectors import (
     COPY_MAX_BYTES,
     FINITE_CHECK_ROWS,
     FLAT,
     FLAT_MAX_VECTORS,
-    GRAPH_FILE,
     HNSW,
-    VECTORS_FILE,
     VectorIndex,
     VectorIndexSpec,
     choose_index,
     read_vectors,
     write_vectors,
 )
-from tests.conftest import CORPUS
+from tests.support.data import CORPUS
 from tests.support.fakes import HashingEmbedder
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import resource
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ import h11
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.support.processes import free_port, running
 
 HEADER_TIMEOUT = 2.0
 PATIENCE = 30.0  # seconds to wait for what must happen; generous: a loaded CI machine is slow
@@ -39,25 +38,9 @@ def serving(index: Path, log: Path, soft: int, hard: int, env: dict[str, str] | 
     port = free_port()
     command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--index", str(index)]
     environment = {**os.environ, "ASKREPORT_HEADER_TIMEOUT": str(HEADER_TIMEOUT), **(env or {})}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=environment, preexec_fn=_file_limit(soft, hard)
-        )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while not _answers(f"{base}/api/health", 1.0):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+    with running(command, environment, f"{base}/api/health", log=log, preexec_fn=_file_limit(soft, hard)):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _status(url: str, timeout: float) -> int | None:

@@ -7,22 +7,22 @@ L5: truncating the served vectors.npy in place used to kill the server with SIGB
 
 from __future__ import annotations
 
+import itertools
 import os
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from indexer import current_name
 from indexer.index.generations import point_current
-from tests.conftest import free_port
-from tests.support.generations import VECTORS, empty_vectors, root_with
+from tests.support.generations import VECTORS, empty_vectors, good_broken_good, root_with
+from tests.support.processes import free_port, running
 
 pytestmark = pytest.mark.slow
 RELOAD_INTERVAL = "0.2"
@@ -33,7 +33,7 @@ QUESTION = "remittances Kyrgyzstan GDP"
 class Served:
     base: str
     root: Path
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[str]
     log: Path
 
     def get(self, path: str, **params: str) -> httpx.Response:
@@ -65,53 +65,28 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 30) -> bool:
     return condition()
 
 
-def _answers(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/api/health", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @pytest.fixture()
 def serve(tmp_path: Path) -> Iterator[Callable[[Path], Served]]:
     """Start `askreport serve` on an index root; it must answer /api/health (whatever /api/ready says)."""
-    started: list[subprocess.Popen[bytes]] = []
+    numbers = itertools.count()
+    with ExitStack() as stack:
 
-    def start(root: Path) -> Served:
-        port, log = free_port(), tmp_path / f"server-{len(started)}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ASKREPORT_")}
-        env |= {"ASKREPORT_HOST": "127.0.0.1", "ASKREPORT_MODEL": "", "ASKREPORT_RELOAD_INTERVAL": RELOAD_INTERVAL}
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "server", "serve", "--port", str(port), "--index", str(root)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
-        started.append(proc)
-        served = Served(f"http://127.0.0.1:{port}", root, proc, log)
-        if not _wait_for(lambda: proc.poll() is not None or _answers(served.base), 120):
-            pytest.fail(f"the server did not answer within 120 s:\n{served.log_tail()}")
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited ({proc.returncode}) instead of serving:\n{served.log_tail()}")
-        return served
+        def start(root: Path) -> Served:
+            port, log = free_port(), tmp_path / f"server-{next(numbers)}.log"
+            env = {k: v for k, v in os.environ.items() if not k.startswith("ASKREPORT_")}
+            env |= {"ASKREPORT_HOST": "127.0.0.1", "ASKREPORT_MODEL": "", "ASKREPORT_RELOAD_INTERVAL": RELOAD_INTERVAL}
+            command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--index", str(root)]
+            base = f"http://127.0.0.1:{port}"
+            proc = stack.enter_context(running(command, env, f"{base}/api/health", log=log))
+            return Served(base, root, proc, log)
 
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=30)
+        yield start
 
 
 def test_the_server_moves_past_a_generation_that_fails_to_load(
     report_index: Path, tmp_path: Path, serve: Callable[[Path], Served]
 ) -> None:
-    good_a = current_name(report_index)  # the name it was built under: the first load is an ordinary one
-    root = root_with(report_index, tmp_path / "index", [good_a, "good-c"], {"broken-b": empty_vectors})
+    root, good_a = good_broken_good(report_index, tmp_path / "index")
     server = serve(root)
     assert _wait_for(lambda: server.json("/api/ready").get("generation") == good_a), server.log_tail()
 

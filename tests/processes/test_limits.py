@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import free_port
-from tests.support.processes import running
+from tests.support.processes import free_port, running
 
 
 def test_declared_oversized_body_gets_413_with_the_limit(client: TestClient) -> None:

@@ -13,7 +13,6 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,10 +24,11 @@ import httpx
 import pytest
 
 from indexer import SentenceTransformerEmbedder, build_index, current_name, open_current, open_generation, search
+from indexer.evaluation.beir import write_beir_corpus
 from indexer.index.generations import generation_names
-from tests.conftest import CORPUS, REPO, free_port
+from tests.support.data import CORPUS, REPO
+from tests.support.processes import ASKREPORT, free_port, running
 
-ASKREPORT = [sys.executable, "-m", "server"]
 SCIFACT = REPO.parent / "shared" / "benchmarks" / "scifact" / "corpus.jsonl"
 GENERATIONS = "generations"  # ROOT/generations/NAME, and ROOT/generations/.staging-NAME while building
 STAGING_PREFIX = ".staging-"
@@ -114,8 +114,8 @@ def _write_big_corpus(root: Path) -> int:
     docs = _scifact_docs(BIG_CORPUS_DOCS)
     docs += _synthetic_docs(BIG_CORPUS_DOCS - len(docs), random.Random(SEED))
     root.mkdir()
-    for i, (title, text) in enumerate(docs):
-        (root / f"doc-{i:03d}.md").write_text(f"# {title}\n\n{text}\n", encoding="utf-8")
+    rows = [{"_id": str(i), "title": title, "text": text} for i, (title, text) in enumerate(docs)]
+    write_beir_corpus(rows, root, name="doc-{position:03d}.md")
     return len(docs)
 
 
@@ -352,31 +352,10 @@ def live_server(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterat
     build_index(corpus, index, embedder)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*ASKREPORT, "serve", "--port", str(port), "--index", str(index)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=_env(
-                ASKREPORT_HOST="127.0.0.1",
-                ASKREPORT_RELOAD_INTERVAL=RELOAD_INTERVAL,
-                ASKREPORT_CORPUS_DIR=str(corpus),
-            ),
-        )
-    try:
-        if not _wait_for(lambda: proc.poll() is not None or _served_generation(base) is not None, 120, 0.3):
-            pytest.fail(f"server did not answer /api/health within 120 s:\n{_log_tail(log)}")
-        if proc.poll() is not None:
-            pytest.fail(f"server exited early ({proc.returncode}):\n{_log_tail(log)}")
+    command = [*ASKREPORT, "serve", "--port", str(port), "--index", str(index)]
+    env = _env(ASKREPORT_HOST="127.0.0.1", ASKREPORT_RELOAD_INTERVAL=RELOAD_INTERVAL, ASKREPORT_CORPUS_DIR=str(corpus))
+    with running(command, env, f"{base}/api/health", log=log):
         yield LiveServer(base, corpus, index, log)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=30)
 
 
 def _query_loop(client: int, base: str, log: ClientLog, stop: threading.Event, deadline: float) -> None:

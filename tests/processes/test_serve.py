@@ -2,7 +2,6 @@
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -12,40 +11,19 @@ import httpx
 import pytest
 
 from indexer import SentenceTransformerEmbedder, build_index
-from tests.conftest import CORPUS, free_port
-from tests.support.processes import running
+from tests.support.data import CORPUS
+from tests.support.processes import free_port, running
 
 
 @pytest.fixture()
 def server(report_index: Path) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port), "--index", str(report_index)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "ASKREPORT_HOST": "127.0.0.1"},
-    )
+    command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--index", str(report_index)]
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited early:\n{proc.stdout.read() if proc.stdout else ''}")
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("server did not answer /api/health within 120 s")
-    yield base
-    proc.send_signal(signal.SIGTERM)
-    try:
+    with running(command, {**os.environ, "ASKREPORT_HOST": "127.0.0.1"}, f"{base}/api/health") as proc:
+        yield base
+        proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells why it stopped
     assert proc.returncode in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in output

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from indexer import SentenceTransformerEmbedder, build_index
-from tests.conftest import REPORT, free_port
-from tests.support.processes import running
+from tests.support.data import REPORT
+from tests.support.processes import free_port, running
 
 pytestmark = pytest.mark.slow
 MARKER = "TOP-SECRET-MARKER-7731"

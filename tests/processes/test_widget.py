@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from indexer import SentenceTransformerEmbedder, build_index
-from tests.conftest import CORPUS, REPO, free_port
 from tests.support.browser import launched_chromium
-from tests.support.processes import running, static_server
+from tests.support.data import CORPUS, REPO
+from tests.support.processes import free_port, running, static_server
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from indexer import SentenceTransformerEmbedder
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import ADMIN_KEY as KEY
-from tests.conftest import CORPUS, REPORT
+from tests.support.data import ADMIN_KEY as KEY
+from tests.support.data import CORPUS, REPORT
 
 
 def _wait_for_build(client: TestClient, timeout: float = 120) -> dict:

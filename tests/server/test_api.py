@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from indexer import SentenceTransformerEmbedder, build_index
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import CORPUS
+from tests.support.data import CORPUS
 
 
 def test_ask_returns_cited_passages(client: TestClient) -> None:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from indexer import SentenceTransformerEmbedder
 from server.app import create_app
-from server.auth import LINK_LIFETIME, link_signature
+from server.security import LINK_LIFETIME, link_signature
 from server.settings import Settings
 from tests.server.test_admin import _wait_for_build
 
@@ -76,7 +76,7 @@ def test_a_search_key_never_reaches_admin_endpoints(keyed: TestClient) -> None:
 
 def test_admin_key_starts_builds(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
     from indexer import build_index
-    from tests.conftest import CORPUS
+    from tests.support.data import CORPUS
 
     build_index(CORPUS, tmp_path / "index", embedder)
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", admin_key=ADMIN_KEY, search_keys=SEARCH_KEY)

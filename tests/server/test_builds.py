@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from indexer import SentenceTransformerEmbedder, build_index, current_name
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import ADMIN_KEY as KEY
-from tests.conftest import REPO, REPORT, free_port
+from tests.support.data import ADMIN_KEY as KEY
+from tests.support.data import REPO, REPORT
 from tests.support.mounts import mount_tmpfs, unmount
-from tests.support.processes import running
+from tests.support.processes import free_port, running
 
 AUTH = {"Authorization": f"Bearer {KEY}"}
 

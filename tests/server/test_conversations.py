@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer import SentenceTransformerEmbedder
+from indexer import ConversationLimitError, SentenceTransformerEmbedder
 from server.app import create_app
-from server.conversations import KEEP_TURNS, ConversationLimitError, ConversationStore
+from server.conversations import KEEP_TURNS, ConversationStore
 from server.settings import Settings
 from tests.support.mounts import mount_tmpfs, unmount
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer import IndexCorruptError, SentenceTransformerEmbedder, current_name
+from indexer import IndexCorruptError, SentenceTransformerEmbedder
 from indexer.index.generations import point_current
 from server.app import create_app
 from server.engine import Engine
 from server.settings import Settings
-from tests.conftest import CORPUS
-from tests.support.generations import BREAKERS, VECTORS, empty_vectors, root_with
+from tests.support.data import CORPUS
+from tests.support.generations import BREAKERS, VECTORS, empty_vectors, good_broken_good, root_with
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 30) -> bool:
@@ -44,8 +44,7 @@ def engine(embedder: SentenceTransformerEmbedder) -> Iterator[Callable[[Path], E
 def test_the_watcher_survives_every_failed_reload_and_follows_the_next_good_one(
     report_index: Path, tmp_path: Path, engine: Callable[[Path], Engine]
 ) -> None:
-    good_a = current_name(report_index)  # the name it was built under: the first load is an ordinary one
-    root = root_with(report_index, tmp_path / "index", [good_a, "good-c"], {"broken-b": empty_vectors})
+    root, good_a = good_broken_good(report_index, tmp_path / "index")
     e = engine(root)
     assert e.refresh() and e.loaded is not None and e.loaded.name == good_a
     e.start_watching()
@@ -157,8 +156,7 @@ def test_start_up_with_an_index_that_cannot_be_loaded_answers_503_with_the_reaso
 def test_ready_and_the_gauge_report_a_newer_generation_that_failed_to_load(
     report_index: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
-    good_a = current_name(report_index)  # the name it was built under: the first load is an ordinary one
-    root = root_with(report_index, tmp_path / "index", [good_a, "good-c"], {"broken-b": empty_vectors})
+    root, good_a = good_broken_good(report_index, tmp_path / "index")
     with _app(root, embedder) as client:
         ready = client.get("/api/ready").json()
         assert (ready["status"], ready["generation"], ready.get("load_error")) == ("ready", good_a, None)

@@ -7,11 +7,8 @@ import logging
 import os
 import queue
 import re
-import signal
-import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -23,8 +20,9 @@ from server.app import create_app
 from server.logs import DroppingQueueHandler
 from server.observability import JsonFormatter
 from server.settings import Settings
-from tests.conftest import CORPUS, free_port
 from tests.server.test_admin import KEY, _auth, _wait_for_build
+from tests.support.data import CORPUS
+from tests.support.processes import free_port, running
 
 
 def test_request_id_is_echoed_or_made(client: TestClient) -> None:
@@ -97,20 +95,12 @@ def test_json_formatter_writes_one_object_with_the_fields() -> None:
 
 
 @pytest.mark.slow
-def test_served_requests_log_json_lines_without_keys_or_questions(report_index: Path) -> None:
-    port = free_port()
+def test_served_requests_log_json_lines_without_keys_or_questions(report_index: Path, tmp_path: Path) -> None:
+    port, log = free_port(), tmp_path / "server.log"
     env = {**os.environ, "ASKREPORT_ADMIN_KEY": "k3y-never-logged"}
     command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--index", str(report_index)]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
+    with running(command, env, f"{base}/api/health", log=log):
         r = httpx.get(
             f"{base}/api/search",
             params={"q": "secret question about Tajikistan"},
@@ -119,9 +109,7 @@ def test_served_requests_log_json_lines_without_keys_or_questions(report_index: 
         )
         assert r.headers["x-request-id"] == "req-777"
         httpx.post(f"{base}/api/admin/reindex", headers={"Authorization": "Bearer k3y-never-logged"}, timeout=30)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=60)
+    output = log.read_text()  # all of it: the server has stopped (SIGTERM)
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert lines, output[-2000:]
     request = next(line for line in lines if line.get("request_id") == "req-777")
@@ -154,16 +142,8 @@ def test_a_stalled_log_pipe_does_not_stop_the_server(report_index: Path) -> None
     port = free_port()
     command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--index", str(report_index)]
     env = {**os.environ, "ASKREPORT_LOG_QUEUE_SIZE": "100"}
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
+    with running(command, env, f"{base}/api/health"):  # its output goes to a pipe nobody reads
         # generous: the timeout catches a server that waits on its log pipe for ever, not a slow machine
         with httpx.Client(base_url=base, timeout=20) as http:
             for i in range(1500):  # ~250 bytes of log each: several times what a 64 KB pipe and the queue hold
@@ -172,13 +152,6 @@ def test_a_stalled_log_pipe_does_not_stop_the_server(report_index: Path) -> None
                 except httpx.TimeoutException:
                     pytest.fail(f"request {i} got no answer within 20 s: the server waits on its log pipe")
             assert _metric(http.get("/metrics").text, "askreport_log_records_dropped_total") > 0
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_a_full_log_queue_drops_and_counts_instead_of_waiting() -> None:

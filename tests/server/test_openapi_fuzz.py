@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from indexer import SentenceTransformerEmbedder
 from server.app import create_app
-from server.limits import ASGIApp, Receive, Scope, Send
 from server.schemas import NOT_BLANK
 from server.settings import Settings
 

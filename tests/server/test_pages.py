@@ -14,15 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-import server.pages
+import server.source_view
 from indexer import Document, SentenceTransformerEmbedder, build_index
 from indexer.documents.structure import parse
 from server.app import create_app
-from server.pages import SourceViews, render_document, source_body
 from server.settings import Settings
-from tests.conftest import free_port
+from server.source_view import SourceViews, render_document, source_body
 from tests.support.opcount import lines_run
-from tests.support.processes import running
+from tests.support.processes import free_port, running
 
 
 def _doc(raw: str) -> Document:
@@ -152,7 +151,7 @@ def test_rendering_work_grows_linearly_with_headings() -> None:
     for n in (400, 800):
         doc = _headings(n)
         span = (len(doc.text) // 2, len(doc.text) // 2 + 40)
-        lines, _ = lines_run((server.pages,), lambda: render_document(doc, span))  # noqa: B023
+        lines, _ = lines_run((server.source_view,), lambda: render_document(doc, span))  # noqa: B023
         work.append(lines)
     assert work[1] <= 2.25 * work[0], work
 
@@ -163,7 +162,7 @@ def test_a_cited_span_costs_the_same_however_many_headings_once_the_body_is_cach
         doc = _headings(n)
         body = source_body(doc)
         span = (len(doc.text) // 2, len(doc.text) // 2 + 40)
-        lines, html = lines_run((server.pages,), lambda: render_document(doc, span, body))  # noqa: B023
+        lines, html = lines_run((server.source_view,), lambda: render_document(doc, span, body))  # noqa: B023
         assert html.count('<mark id="cited">') == 1
         work.append(lines)
     assert work[1] <= work[0] + 20, work

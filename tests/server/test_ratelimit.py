@@ -15,8 +15,7 @@ from indexer import SentenceTransformerEmbedder
 from server.app import create_app
 from server.ratelimit import RateLimiter
 from server.settings import Settings
-from tests.conftest import free_port
-from tests.support.processes import running
+from tests.support.processes import free_port, running
 
 KEY_A = "search-key-aaaaaaaaaaaa"
 KEY_B = "search-key-bbbbbbbbbbbb"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer import current_name
 from indexer.index.generations import current_dir, point_current
 
 VECTORS = "vectors.npy"
@@ -42,3 +43,13 @@ def root_with(source_root: Path, root: Path, good: list[str], broken: dict[str, 
         breaker(copy_generation(source_root, root, name))
     point_current(root, good[0])
     return root
+
+
+def good_broken_good(source_root: Path, root: Path) -> tuple[Path, str]:
+    """A root for following reloads: CURRENT names a copy of the source's generation under its own name (so
+    the first load is an ordinary one), beside "broken-b" (a 0-byte vectors.npy) and "good-c".
+
+    Returns the root and the name of its current generation.
+    """
+    good_a = current_name(source_root)
+    return root_with(source_root, root, [good_a, "good-c"], {"broken-b": empty_vectors}), good_a

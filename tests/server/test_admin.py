@@ -1,7 +1,6 @@
 """Server-side rebuilds: admin key, 202 + build id, one build at a time, /api/index."""
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -10,32 +9,18 @@ from fastapi.testclient import TestClient
 from indexer import SentenceTransformerEmbedder
 from server.app import create_app
 from server.settings import Settings
-from tests.support.data import ADMIN_KEY as KEY
+from tests.support.admin import bearer, wait_for_build
 from tests.support.data import CORPUS, REPORT
-
-
-def _wait_for_build(client: TestClient, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.get("/api/index").json()
-        if status["last_build"] and status["last_build"]["state"] != "running":
-            return status
-        time.sleep(0.1)
-    raise AssertionError("the build did not finish")
-
-
-def _auth(key: str = KEY) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 def test_admin_is_disabled_without_a_key(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
     with TestClient(create_app(settings, embedder=embedder)) as client:
-        r = client.post("/api/admin/reindex", headers=_auth("anything"))
+        r = client.post("/api/admin/reindex", headers=bearer("anything"))
     assert r.status_code == 403
     assert "set ASKREPORT_ADMIN_KEY" in r.json()["detail"]
 
 
-@pytest.mark.parametrize("headers", [{}, _auth("wrong"), {"Authorization": "Basic abc"}])
+@pytest.mark.parametrize("headers", [{}, bearer("wrong"), {"Authorization": "Basic abc"}])
 def test_wrong_or_missing_key_is_401(live: tuple[TestClient, Path], headers: dict[str, str]) -> None:
     client, _ = live
     r = client.post("/api/admin/reindex", headers=headers)
@@ -47,11 +32,11 @@ def test_reindex_publishes_and_the_server_swaps(live: tuple[TestClient, Path]) -
     client, corpus = live
     before = client.get("/api/search", params={"q": "hotline for migrants"}).json()["index"]["generation"]
     (corpus / "hotline.md").write_text("# Hotline\n\nA telephone hotline for migrants opened in Bishkek in 2024.")
-    r = client.post("/api/admin/reindex", headers=_auth())
+    r = client.post("/api/admin/reindex", headers=bearer())
     assert r.status_code == 202
     body = r.json()
     assert body["state"] == "running" and body["status_url"] == "/api/index" and body["build_id"]
-    status = _wait_for_build(client)
+    status = wait_for_build(client)
     build = status["last_build"]
     assert build["id"] == body["build_id"] and build["state"] == "succeeded", build
     assert build["embedded"] == 1 and build["reused"] == build["chunks"] - 1
@@ -69,20 +54,20 @@ def test_second_reindex_while_running_is_409(live: tuple[TestClient, Path]) -> N
     client, corpus = live
     for i in range(6):  # enough text that a full build takes a few seconds
         shutil.copy(REPORT, corpus / f"copy-{i}.txt")
-    first = client.post("/api/admin/reindex", headers=_auth(), json={"full": True})
-    second = client.post("/api/admin/reindex", headers=_auth())
+    first = client.post("/api/admin/reindex", headers=bearer(), json={"full": True})
+    second = client.post("/api/admin/reindex", headers=bearer())
     assert first.status_code == 202
     assert second.status_code == 409
     assert first.json()["build_id"] in second.json()["detail"]
-    assert _wait_for_build(client)["last_build"]["state"] == "succeeded"
+    assert wait_for_build(client)["last_build"]["state"] == "succeeded"
 
 
 def test_failed_build_is_reported_and_serving_continues(live: tuple[TestClient, Path]) -> None:
     client, corpus = live
     serving = client.get("/api/index").json()["current"]["generation"]
     shutil.rmtree(corpus)
-    assert client.post("/api/admin/reindex", headers=_auth()).status_code == 202
-    status = _wait_for_build(client)
+    assert client.post("/api/admin/reindex", headers=bearer()).status_code == 202
+    status = wait_for_build(client)
     assert status["last_build"]["state"] == "failed"
     assert "does not exist" in status["last_build"]["error"]
     assert status["current"]["generation"] == serving
@@ -103,5 +88,5 @@ def test_reindex_while_another_process_builds_is_409(live: tuple[TestClient, Pat
     client, corpus = live
     index_dir = corpus.parent / "index"
     with build_lock(index_dir):  # as `askreport index` in another process would hold it
-        r = client.post("/api/admin/reindex", headers=_auth())
+        r = client.post("/api/admin/reindex", headers=bearer())
     assert r.status_code == 409 and "another build is running" in r.json()["detail"]

@@ -15,7 +15,7 @@ from indexer import SentenceTransformerEmbedder
 from server.app import create_app
 from server.security import LINK_LIFETIME, link_signature
 from server.settings import Settings
-from tests.server.test_admin import _wait_for_build
+from tests.support.admin import wait_for_build
 
 SEARCH_KEY = "search-key-0123456789"
 OTHER_SEARCH_KEY = "second-search-key-abcdef"
@@ -83,7 +83,7 @@ def test_admin_key_starts_builds(tmp_path: Path, embedder: SentenceTransformerEm
     with TestClient(create_app(settings, embedder=embedder)) as client:
         assert client.post("/api/admin/reindex", headers=bearer(ADMIN_KEY)).status_code == 202
         client.headers.update(bearer(SEARCH_KEY))  # GET /api/index is a search route
-        assert _wait_for_build(client)["last_build"]["state"] == "succeeded"
+        assert wait_for_build(client)["last_build"]["state"] == "succeeded"
 
 
 def test_answers_carry_signed_source_links_that_open_without_a_key(keyed: TestClient) -> None:

@@ -20,7 +20,8 @@ from server.app import create_app
 from server.logs import DroppingQueueHandler
 from server.observability import JsonFormatter
 from server.settings import Settings
-from tests.server.test_admin import KEY, _auth, _wait_for_build
+from tests.support.admin import bearer, wait_for_build
+from tests.support.data import ADMIN_KEY as KEY
 from tests.support.data import CORPUS
 from tests.support.processes import free_port, running
 
@@ -71,8 +72,8 @@ def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
 
 def test_build_outcomes_and_durations_are_metered(live: tuple[TestClient, Path]) -> None:  # noqa: F811
     client, _ = live
-    assert client.post("/api/admin/reindex", headers=_auth(KEY)).status_code == 202
-    _wait_for_build(client)
+    assert client.post("/api/admin/reindex", headers=bearer(KEY)).status_code == 202
+    wait_for_build(client)
     text = client.get("/metrics").text
     assert _metric(text, "askreport_builds_total", outcome="succeeded") == 1
     assert _metric(text, "askreport_build_duration_seconds_count", outcome="succeeded") == 1

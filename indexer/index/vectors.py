@@ -12,7 +12,7 @@ return id -1 and every search fail).
 Up to `FLAT_MAX_VECTORS` vectors a search scans them all (exact, "flat"). Beyond that a build also writes
 `vectors.hnsw`: a FAISS HNSW graph over 4-bit scalar-quantised copies of the vectors, which proposes
 `max(k, ef_search)` candidates that are then re-scored exactly. That file follows the same rule: read
-into memory up to `COPY_MAX_BYTES`, mapped by FAISS (`IO_FLAG_MMAP_IFC`) beyond. bench/scale.py measured
+into memory up to `COPY_MAX_BYTES`, mapped by FAISS (`IO_FLAG_MMAP_IFC`) beyond. `python -m bench.scale` measured
 the threshold and the parameters (docs/benchmarks.md, "Vector index types at scale").
 """
 
@@ -33,7 +33,7 @@ from indexer.index.layout import GRAPH_FILE, VECTORS_FILE
 if TYPE_CHECKING:
     import faiss  # loaded on first use: importing the library must not start OpenMP (see indexer.embedding.threads)
 
-FLAT_MAX_VECTORS = 25_000  # an exact scan of 25k 384-d vectors: about 1.3 ms on one core (bench/scale.py)
+FLAT_MAX_VECTORS = 25_000  # an exact scan of 25k 384-d vectors: about 1.3 ms on one core (`python -m bench.scale`)
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 256

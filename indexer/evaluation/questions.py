@@ -111,45 +111,61 @@ def evaluate_questions(rows: Sequence[dict[str, Any]], answer: Answerer) -> Ques
     Besides singles, first turns and follow-ups, the group `follow-ups (question only)`
     searches each follow-up without its conversation, for comparison.
     """
-    ranks: dict[str, list[int | None]] = {g: [] for g in GROUPS}
-    flags: dict[bool, list[bool]] = {True: [], False: []}
-    misses: list[Miss] = []
-
-    def score(rid: str, group: str, question: str, keys: Sequence[str], earlier: Sequence[str]) -> None:
-        texts, found, query = answer(question, earlier)
-        rank = rank_of(texts, keys)
-        ranks[group].append(rank)
-        if group != FOLLOW_UPS_PLAIN:
-            flags[True].append(not found)
-        if rank is None or (group != FOLLOW_UPS_PLAIN and not found):
-            misses.append(Miss(rid, group, question, query, rank))
-
+    tally = _Tally(answer)
     for row in rows:
         if row.get("kind") not in ("single", "conversation", "unanswerable"):
             raise EvaluationInputError(
                 f"row {row.get('id', '?')}: kind must be single, conversation or unanswerable (see shared/eval)"
             )
         if row["kind"] == "single":
-            score(row["id"], "singles", row["question"], row["keys"], ())
+            tally.score(row["id"], "singles", row["question"], row["keys"], ())
         elif row["kind"] == "conversation":
-            earlier: list[str] = []
-            for j, turn in enumerate(row["turns"]):
-                rid = f"{row['id']}.{j + 1}"
-                score(rid, "first turns" if j == 0 else "follow-ups", turn["question"], turn["keys"], earlier)
-                if j > 0:
-                    score(rid, FOLLOW_UPS_PLAIN, turn["question"], turn["keys"], ())
-                earlier.append(turn["question"])
+            tally.conversation(row)
         elif row["kind"] == "unanswerable":
-            _, found, query = answer(row["question"], ())
-            flags[False].append(not found)
-            if found:
-                misses.append(Miss(row["id"], "unanswerable", row["question"], query, None))
-    return QuestionSetReport(
-        groups={g: RankMetrics.of(r) for g, r in ranks.items()},
-        unanswerable_flagged=_share(flags[False]),
-        answerable_flagged=_share(flags[True]),
-        misses=tuple(misses),
-    )
+            tally.unanswerable(row)
+    return tally.report()
+
+
+class _Tally:
+    """Ranks, "not found" flags and misses, gathered question by question."""
+
+    def __init__(self, answer: Answerer) -> None:
+        self._answer = answer
+        self._ranks: dict[str, list[int | None]] = {g: [] for g in GROUPS}
+        self._flags: dict[bool, list[bool]] = {True: [], False: []}  # answerable? -> flagged "not found"
+        self._misses: list[Miss] = []
+
+    def score(self, rid: str, group: str, question: str, keys: Sequence[str], earlier: Sequence[str]) -> None:
+        texts, found, query = self._answer(question, earlier)
+        rank = rank_of(texts, keys)
+        self._ranks[group].append(rank)
+        if group != FOLLOW_UPS_PLAIN:
+            self._flags[True].append(not found)
+        if rank is None or (group != FOLLOW_UPS_PLAIN and not found):
+            self._misses.append(Miss(rid, group, question, query, rank))
+
+    def conversation(self, row: dict[str, Any]) -> None:
+        earlier: list[str] = []
+        for j, turn in enumerate(row["turns"]):
+            rid = f"{row['id']}.{j + 1}"
+            self.score(rid, "first turns" if j == 0 else "follow-ups", turn["question"], turn["keys"], earlier)
+            if j > 0:
+                self.score(rid, FOLLOW_UPS_PLAIN, turn["question"], turn["keys"], ())
+            earlier.append(turn["question"])
+
+    def unanswerable(self, row: dict[str, Any]) -> None:
+        _, found, query = self._answer(row["question"], ())
+        self._flags[False].append(not found)
+        if found:
+            self._misses.append(Miss(row["id"], "unanswerable", row["question"], query, None))
+
+    def report(self) -> QuestionSetReport:
+        return QuestionSetReport(
+            groups={g: RankMetrics.of(r) for g, r in self._ranks.items()},
+            unanswerable_flagged=_share(self._flags[False]),
+            answerable_flagged=_share(self._flags[True]),
+            misses=tuple(self._misses),
+        )
 
 
 FOLLOW_UPS_PLAIN = "follow-ups (question only)"

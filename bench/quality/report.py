@@ -152,14 +152,15 @@ def _bm25_and_fusion(data: dict[str, Any]) -> list[str]:
 
 
 def write_doc(path: Path, body: str) -> None:
-    """Replace the doc with `body`, keeping an existing hand-written notes section at the end."""
+    """Replace the doc with `body`, keeping the hand-written notes section and every section after it.
+
+    The sections after the notes belong to other benchmarks (`bench.realdocs`, `bench.pdf_extractors`).
+    """
     notes = ""
     if path.exists():
         text = path.read_text(encoding="utf-8")
         start = text.find(f"\n{NOTES_TITLE}\n")
         if start >= 0:
-            rest = text[start + 1 :]
-            end = rest.find("\n## ", len(NOTES_TITLE))
-            notes = rest if end < 0 else rest[: end + 1]
+            notes = text[start + 1 :]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body.rstrip("\n") + "\n" + ("\n" + notes.rstrip("\n") + "\n" if notes else ""), "utf-8")

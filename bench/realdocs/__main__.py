@@ -44,8 +44,8 @@ def main() -> None:
     embedder = SentenceTransformerEmbedder()
     generation = answers.index_of(docs, args.work_dir, embedder)
     rows = read_question_set(args.realdocs / "questions.jsonl")
-    scores = answers.scores(generation, embedder, rows)
-    pages = answers.page_check(generation, embedder, rows)
+    scores, hits_of = answers.scores(generation, embedder, rows)
+    pages = answers.page_check(rows, hits_of)
     body = "\n".join(
         [
             report.TITLE,

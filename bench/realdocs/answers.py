@@ -43,15 +43,21 @@ def index_of(docs: Path, work: Path, embedder: Embedder) -> IndexGeneration:
     return open_current(work, embedder.name, embedder.dim)
 
 
-def scores(generation: IndexGeneration, embedder: Embedder, rows: Sequence[dict[str, Any]]) -> QuestionSetReport:
-    """The shared eval's metrics, follow-ups rewritten with their conversation as the server does."""
+def scores(
+    generation: IndexGeneration, embedder: Embedder, rows: Sequence[dict[str, Any]]
+) -> tuple[QuestionSetReport, dict[str, list[Hit]]]:
+    """The shared eval's metrics, follow-ups rewritten with their conversation as the server does; and the
+    hits of every question asked without a conversation (singles, unanswerables), by question."""
+    alone: dict[str, list[Hit]] = {}
 
     def answer(question: str, earlier: Sequence[str]) -> tuple[list[str], bool, str]:
         query = rewrite(question, earlier) if earlier else question
         found = retrieve(generation, embedder, query, K)
+        if not earlier:
+            alone[question] = found.hits
         return [nfkc(h.text) for h in found.hits], found.found, query
 
-    return evaluate_questions(nfkc_rows(rows), answer)
+    return evaluate_questions(nfkc_rows(rows), answer), alone
 
 
 @dataclass(frozen=True)
@@ -73,14 +79,14 @@ def cited_page(hit: Hit) -> str:
     return str(hit.citation.page)
 
 
-def page_check(generation: IndexGeneration, embedder: Embedder, rows: Sequence[dict[str, Any]]) -> PageCheck:
-    """Of the answered singles in PDFs, how many cite the printed page of the answer."""
+def page_check(rows: Sequence[dict[str, Any]], hits_of: dict[str, list[Hit]]) -> PageCheck:
+    """Of the answered singles in PDFs, how many cite the printed page of the answer (hits from `scores`)."""
     asked, answered, right, wrong = 0, 0, 0, []
     for row in nfkc_rows(rows):
         if row.get("kind") != "single" or row.get("pdf_page") is None:
             continue
         asked += 1
-        hits = retrieve(generation, embedder, row["question"], K).hits
+        hits = hits_of[row["question"]]
         rank = rank_of([nfkc(h.text) for h in hits], row["keys"])
         if rank is None:
             continue

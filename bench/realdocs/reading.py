@@ -45,11 +45,10 @@ def read_all(docs: Path) -> list[Read]:
 
 
 def page_label(document: Document, pdf_page: int) -> str | None:
-    """The label the document gives PDF page `pdf_page` (1-based): a block's printed label, else its page."""
+    """The page the document's blocks on PDF page `pdf_page` (1-based) cite, as a string; None if none is there."""
     for block in document.blocks:
-        if getattr(block, "pdf_page", block.page) == pdf_page:
-            label = getattr(block, "page_label", None)
-            return str(label if label is not None else block.page)
+        if block.page == pdf_page:
+            return str(block.page)
     return None
 
 
@@ -57,7 +56,7 @@ def section_pages(document: Document) -> dict[int, int | None]:
     """Each section's first page (the page of its first block)."""
     pages: dict[int, int | None] = {}
     for block in document.blocks:
-        pages.setdefault(block.section, getattr(block, "pdf_page", block.page))
+        pages.setdefault(block.section, block.page)
     return pages
 
 

@@ -14,6 +14,9 @@ class BlockKind(StrEnum):
     TABLE = "table"
     LIST = "list"
     FOOTNOTE = "footnote"
+    CAPTION = "caption"  # a figure's or a table's caption
+    CONTENTS = "contents"  # a table of contents: kept in the text, never a passage
+    REFERENCES = "references"  # a reference list, bibliography or index: kept in the text, never a passage
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,18 @@ class Block:
     end: int
     section: int
     page: int | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a paged document (PDF): its 1-based index, the label printed on it, where its text starts.
+
+    `label` is the PDF's own page label, else the number printed on the page, else the index as text.
+    """
+
+    number: int
+    label: str
+    start: int
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,7 @@ class Document:
     sections: tuple[Section, ...]
     blocks: tuple[Block, ...]
     content_hash: str
+    pages: tuple[Page, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,7 +86,8 @@ class Chunk:
     end: int
     text: str
     embed_text: str
-    page: int | None = None
+    page: int | None = None  # the 1-based PDF page where the passage starts
+    page_label: str | None = None  # the label printed on that page
 
 
 @dataclass(frozen=True)
@@ -80,9 +97,10 @@ class Citation:
     document: str
     title: str
     section: tuple[str, ...]
-    page: int | None
+    page: str | None  # the printed page label where the passage starts
     start: int
     end: int
+    pdf_page: int | None = None  # the 1-based page index in the PDF
 
 
 @dataclass(frozen=True)

@@ -73,12 +73,13 @@ def load_document(
         raise UnreadableFileError("no text left after removing markup")
     return Document(
         id=doc_id or document_id(relative),
-        title=read.title or _readable_name(relative),
+        title=read.titles[0] if read.titles else _readable_name(relative),
         source=relative.as_posix(),
         text=read.structure.text,
         sections=read.structure.sections,
         blocks=read.structure.blocks,
         content_hash=hashlib.sha256(data).hexdigest(),
+        pages=read.structure.pages,
     )
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from indexer.documents.canonical import clean_line, markdown_heading, split_paragraphs
-from indexer.models import Block, BlockKind, Section
+from indexer.models import Block, BlockKind, Page, Section
 
 _FOOTNOTE = re.compile(r"^[\u00b9\u00b2\u00b3\u2070-\u2079]+\s")
 _BULLET = re.compile(r"^(?:[-*+\u2022]|\d{1,3}[.)])\s")
@@ -49,6 +50,7 @@ class Structure:
     text: str
     blocks: tuple[Block, ...]
     sections: tuple[Section, ...]
+    pages: tuple[Page, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,33 +68,49 @@ def parse(raw: str) -> Structure:
     return _structure(_paragraphs(raw))
 
 
-def parse_pages(pages: list[str]) -> Structure:
-    """Parse the text of consecutive pages; every block remembers its 1-based page."""
+def parse_pages(pages: list[str], labels: Sequence[str | None] = ()) -> Structure:
+    """Parse the text of consecutive pages; every block remembers its 1-based page.
+
+    `labels[i]` is the label printed on page i + 1 (None or missing: the index is the label).
+    """
     paras: list[_Para] = []
     for number, text in enumerate(pages, start=1):
         for p in _paragraphs(text):
             p.page = number
             paras.append(p)
-    return _structure(paras)
+    return _structure(paras, labels)
 
 
-def from_items(items: list[Item]) -> Structure:
-    """Assemble already identified blocks, cleaning each line of their text."""
+def from_items(items: list[Item], labels: Sequence[str | None] = ()) -> Structure:
+    """Assemble already identified blocks, cleaning each line of their text.
+
+    Items with a `page` make a paged structure; `labels` as in `parse_pages`.
+    """
     paras: list[_Para] = []
     for item in items:
         lines = [line for line in (clean_line(x) for x in item.text.split("\n")) if line]
         if lines:
             paras.append(_Para(item.kind, lines, item.level, item.page))
-    return _assemble(paras)
+    return _with_pages(_assemble(paras), labels)
 
 
-def _structure(paras: list[_Para]) -> Structure:
+def _structure(paras: list[_Para], labels: Sequence[str | None] = ()) -> Structure:
     explicit_headings = any(p.kind is BlockKind.HEADING for p in paras)
     _mark_footnotes_lists_tables(paras)
     paras = _rejoin_split_paragraphs(paras)
     if not explicit_headings:
         _mark_plain_headings(paras)
-    return _assemble(paras)
+    return _with_pages(_assemble(paras), labels)
+
+
+def _with_pages(structure: Structure, labels: Sequence[str | None]) -> Structure:
+    """The pages of a structure whose blocks carry pages: each starts at its first block."""
+    pages: list[Page] = []
+    for block in structure.blocks:
+        if block.page is not None and (not pages or block.page > pages[-1].number):
+            given = labels[block.page - 1] if block.page <= len(labels) else None
+            pages.append(Page(block.page, given or str(block.page), block.start))
+    return replace(structure, pages=tuple(pages)) if pages else structure
 
 
 def _paragraphs(raw: str) -> list[_Para]:

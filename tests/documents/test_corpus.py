@@ -5,7 +5,7 @@ import pytest
 
 from indexer import CorpusNotFoundError, UnreadableFileError, load_corpus
 from indexer.documents.corpus import document_id
-from indexer.documents.readers import decode_text
+from indexer.documents.decoding import decode_text
 
 
 def _write_corpus(root: Path) -> None:

@@ -136,4 +136,4 @@ def test_html_in_a_form_or_with_an_open_head_keeps_its_body() -> None:
     forms = read_html(b"<html><head><title>T</title><body><form><h1>A</h1><p>Text in a form.</p></form></body>")
     assert forms.structure.text == "A\n\nText in a form."
     open_head = read_html(b"<title>Report</title><body><svg><title>Close icon</title></svg><p>Body text.</p>")
-    assert open_head.title == "Report" and open_head.structure.text == "Body text."
+    assert open_head.titles == ("Report",) and open_head.structure.text == "Body text."

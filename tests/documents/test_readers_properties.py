@@ -24,4 +24,4 @@ def test_text_readers_read_or_refuse(suffix: str, text: str) -> None:
         return
     s = read.structure
     check_structure(s.text, s.blocks, s.sections)
-    assert read.title is None or read.title.strip() == read.title != ""
+    assert all(t.strip() == t != "" for t in read.titles)

@@ -94,7 +94,7 @@ def test_a_reader_that_dies_mid_file_is_replaced_for_the_next_file() -> None:
         reader.join(timeout=300)  # a guard against a hang, not a timing assertion
         assert not reader.is_alive()
         assert len(reasons) == 1 and reasons[0].startswith("the reader was killed while reading it"), reasons
-        assert parser.read(".md", b"# After\n\nThe next file.").title == "After"
+        assert parser.read(".md", b"# After\n\nThe next file.").titles == ("After",)
         assert parser.pid != pid and parser.starts == 2
 
 

@@ -10,7 +10,7 @@ that uses the library should call `prefer_passive_openmp()` before its first sea
 """
 
 from indexer.documents.chunking import ChunkerSettings, chunk_document
-from indexer.documents.corpus import CorpusLoad, corpus_files, load_corpus, load_document
+from indexer.documents.corpus import CorpusLoad, corpus_files, load_corpus, load_document, read_bytes
 from indexer.documents.sandbox import DEFAULT_PARSE_MEMORY_MB, DEFAULT_PARSE_TIMEOUT_S, ParseBudget
 from indexer.embedding.batching import BatchingEmbedder, CachingEmbedder
 from indexer.embedding.model import (
@@ -52,7 +52,7 @@ from indexer.index.generations import (
 from indexer.index.loading import IndexGeneration, open_current, open_generation
 from indexer.index.manifest import Manifest
 from indexer.index.vectors import VectorIndexKind
-from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Section, SkippedFile, Span
+from indexer.models import Block, BlockKind, Chunk, Citation, Document, Hit, Page, Section, SkippedFile, Span
 from indexer.retrieval.followups import is_follow_up, rewrite
 from indexer.retrieval.highlight import SentenceVectors
 from indexer.retrieval.search import (
@@ -99,6 +99,7 @@ __all__ = [
     "IndexWriteError",
     "Manifest",
     "ModelLoadError",
+    "Page",
     "ParseBudget",
     "QuestionSetReport",
     "ReaderStartError",
@@ -129,6 +130,7 @@ __all__ = [
     "open_current",
     "open_generation",
     "prefer_passive_openmp",
+    "read_bytes",
     "read_question_set",
     "retrieve",
     "rewrite",

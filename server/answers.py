@@ -20,6 +20,14 @@ def source_url(document: str, start: int, end: int, settings: Settings | None = 
     return f"/documents/{quote(document, safe='')}?start={start}&end={end}{signature}"
 
 
+def file_url(document: str, pdf_page: int | None, settings: Settings | None = None, content_hash: str = "") -> str:
+    """The original file, at the 1-based page `pdf_page` when there is one (signed while keys are on)."""
+    signature = link_signature(settings, document, content_hash, None, None) if settings is not None else ""
+    query = f"?{signature.removeprefix('&')}" if signature else ""
+    fragment = f"#page={pdf_page}" if pdf_page is not None else ""
+    return f"/documents/{quote(document, safe='')}/file{query}{fragment}"
+
+
 def index_ref(generation: IndexGeneration) -> IndexRef:
     """Which generation answered."""
     return IndexRef(generation=generation.name, built_at=generation.manifest.built_at)
@@ -29,14 +37,17 @@ def passage_out(hit: Hit, settings: Settings | None = None, hashes: dict[str, st
     """One retrieved passage with its citation; `hashes` (document id -> content hash) sign its link."""
     highlight = None if hit.highlight is None else HighlightOut(start=hit.highlight.start, end=hit.highlight.end)
     c = hit.citation
+    content_hash = (hashes or {}).get(c.document, "")
     citation = CitationOut(
         document=c.document,
         title=c.title,
         section=list(c.section),
         page=c.page,
+        pdf_page=c.pdf_page,
         start=c.start,
         end=c.end,
-        url=source_url(c.document, c.start, c.end, settings, (hashes or {}).get(c.document, "")),
+        url=source_url(c.document, c.start, c.end, settings, content_hash),
+        file_url=file_url(c.document, c.pdf_page, settings, content_hash),
     )
     return PassageOut(rank=hit.rank, score=round(hit.score, 6), text=hit.text, highlight=highlight, citation=citation)
 

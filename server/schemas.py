@@ -104,10 +104,20 @@ class CitationOut(BaseModel):
     document: str
     title: str
     section: list[str] = Field(description="Headings, outermost first.")
-    page: int | None = Field(description="Page number, where the source has pages.")
+    page: str | None = Field(
+        description="The page label printed where the passage starts (e.g. '9', 'xii'), where the source has "
+        "pages: the PDF's own page labels, else the number printed on the page, else the page's index."
+    )
+    pdf_page: int | None = Field(
+        default=None, description="The 1-based index of that page in the file (PDF viewers' page N)."
+    )
     start: int
     end: int
     url: str = Field(description="Page showing the document with this passage highlighted.")
+    file_url: str = Field(
+        description="The original file; a PDF opens at the cited page (`#page=N`). Signed like `url` while "
+        "search keys are on."
+    )
 
 
 class HighlightOut(BaseModel):

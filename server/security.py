@@ -117,9 +117,15 @@ def _signature(
 
 
 def link_signature(
-    settings: Settings, document: str, content_hash: str, start: int, end: int, now: float | None = None
+    settings: Settings,
+    document: str,
+    content_hash: str,
+    start: int | None,
+    end: int | None,
+    now: float | None = None,
 ) -> str:
-    """`&exp=…&sig=…` for a source-view link while search keys are on, else an empty string."""
+    """`&exp=…&sig=…` for a source-view link while search keys are on, else an empty string; a link to
+    the original file signs no span (`start` and `end` None)."""
     if not settings.search_key_list:
         return ""
     expires = int((now if now is not None else time.time()) + LINK_LIFETIME)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
-from indexer import Document
+from indexer import Document, Page
 
 _STYLE = """
 body{font:16px/1.6 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
@@ -26,26 +26,30 @@ main{max-width:48rem;margin:1.5rem auto;padding:0 1rem}
 box-shadow:0 1px 3px rgba(0,0,0,.12)}
 mark{background:#ffe58a;padding:.1em 0;scroll-margin:30vh}
 .crumbs{color:#555;font-size:.9rem}
+.page{float:right;clear:right;margin:0 -1rem 0 .5rem;color:#6b7280;font-size:.8rem;user-select:none}
 """
 
 
 @dataclass(frozen=True)
 class SourceBody:
-    """A document's text as HTML, cut at heading bounds: segment k is text[cuts[k]:cuts[k + 1]] and
-    html[offsets[k]:offsets[k + 1]] (in <strong> when a heading holds it)."""
+    """A document's text as HTML, cut at heading bounds and page starts: segment k is text[cuts[k]:cuts[k + 1]]
+    and html[offsets[k]:offsets[k + 1]] (in <strong> when a heading holds it; a page's label before its
+    first segment)."""
 
     cuts: tuple[int, ...]
     bold: tuple[bool, ...]
     offsets: tuple[int, ...]
     html: str
     section_starts: tuple[int, ...]
+    marks: dict[int, str]  # the page label shown at each page's start
 
 
 def source_body(doc: Document) -> SourceBody:
     """Render the body once: a sort, then one pass over segments and headings."""
     n = len(doc.text)
     headings = sorted({(s.start, s.start + len(s.path[-1])) for s in doc.sections if s.path})
-    cuts = sorted({0, n} | {p for h in headings for p in h if 0 <= p <= n})
+    page_starts = {p.start: p for p in doc.pages if 0 <= p.start < n}
+    cuts = sorted({0, n} | {p for h in headings for p in h if 0 <= p <= n} | set(page_starts))
     bold: list[bool] = []
     reach, h = -1, 0  # the furthest end of the headings that start at or before a segment
     for a, b in zip(cuts, cuts[1:], strict=False):
@@ -53,12 +57,21 @@ def source_body(doc: Document) -> SourceBody:
             reach = max(reach, headings[h][1])
             h += 1
         bold.append(reach >= b)
-    pieces = [_piece(doc.text[a:b], strong) for a, b, strong in zip(cuts, cuts[1:], bold, strict=False)]
+    marks = {start: _page_mark(page) for start, page in page_starts.items()}
+    pieces = [
+        marks.get(a, "") + _piece(doc.text[a:b], strong) for a, b, strong in zip(cuts, cuts[1:], bold, strict=False)
+    ]
     offsets = [0]
     for piece in pieces:
         offsets.append(offsets[-1] + len(piece))
     starts = tuple(s.start for s in doc.sections)
-    return SourceBody(tuple(cuts), tuple(bold), tuple(offsets), "".join(pieces), starts)
+    return SourceBody(tuple(cuts), tuple(bold), tuple(offsets), "".join(pieces), starts, marks)
+
+
+def _page_mark(page: Page) -> str:
+    """The printed label of a page, beside the text where the page starts (`#page-N` links to it)."""
+    label = escape(page.label)
+    return f'<span class="page" id="page-{page.number}" title="page {page.number} of the file">p. {label}</span>'
 
 
 def _piece(text: str, strong: bool) -> str:
@@ -74,6 +87,12 @@ def _section_of(doc: Document, body: SourceBody, start: int) -> tuple[str, ...]:
         if doc.sections[i].end < start:
             break
     return ()
+
+
+def _page_label_at(doc: Document, offset: int) -> str | None:
+    """The printed label of the page where `offset` lies (None: the document has no pages)."""
+    i = bisect_right([p.start for p in doc.pages], offset) - 1
+    return doc.pages[max(i, 0)].label if doc.pages else None
 
 
 def _marked_up(doc: Document, body: SourceBody, span: tuple[int, int] | None) -> str:
@@ -95,18 +114,25 @@ def _marked_up(doc: Document, body: SourceBody, span: tuple[int, int] | None) ->
         if span[0] <= a and b <= span[1]:
             piece = f"<mark{anchor}>{piece}</mark>"
             anchor = ""
-        out.append(piece)
+        out.append(body.marks.get(a, "") + piece)
     out.append(body.html[body.offsets[last + 1] :])
     return "".join(out)
 
 
-def render_document(doc: Document, span: tuple[int, int] | None, body: SourceBody | None = None) -> str:
-    """The document as HTML-escaped text, the cited span highlighted and scrolled into view."""
+def render_document(
+    doc: Document, span: tuple[int, int] | None, body: SourceBody | None = None, original: str | None = None
+) -> str:
+    """The document as HTML-escaped text with its page labels, the cited span highlighted and scrolled into
+    view; `original` links to the file (at the cited page)."""
     body = body or source_body(doc)
     crumbs = ""
     if span is not None:
         path = " › ".join(_section_of(doc, body, span[0]))
-        crumbs = f'<p class="crumbs">Cited from: {escape(path)} (characters {span[0]}–{span[1]})</p>'
+        page = _page_label_at(doc, span[0])
+        where = f"p. {page}, characters" if page is not None else "characters"
+        crumbs = f'<p class="crumbs">Cited from: {escape(path)} ({escape(where)} {span[0]}–{span[1]})</p>'
+    if original is not None:
+        crumbs += f'<p class="crumbs"><a href="{escape(original)}">Open the original file</a></p>'
     title = escape(doc.title)
     scroll = "<script>const m=document.getElementById('cited');if(m){m.scrollIntoView({block:'center'});}</script>"
     return (

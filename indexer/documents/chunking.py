@@ -52,15 +52,28 @@ def embed_text(section_path: tuple[str, ...], passage: str) -> str:
     return PATH_SEPARATOR.join(section_path) + "\n" + passage
 
 
+NEVER_PASSAGES = frozenset({BlockKind.CONTENTS, BlockKind.REFERENCES})
+"""Blocks kept in the canonical text (the source view shows them) but never cut into passages:
+a table of contents or a reference list matches many questions' words and answers none."""
+
+
 def chunk_document(doc: Document, count_tokens: TokenCounter, settings: ChunkerSettings | None = None) -> list[Chunk]:
-    """Chunk a document section by section."""
+    """Chunk a document section by section; each run of blocks between two never-passage blocks apart."""
     settings = settings or ChunkerSettings()
-    by_section: defaultdict[int, list[Block]] = defaultdict(list)
+    runs: defaultdict[int, list[list[Block]]] = defaultdict(lambda: [[]])
     for block in doc.blocks:
-        by_section[block.section].append(block)
+        section_runs = runs[block.section]
+        if block.kind in NEVER_PASSAGES:
+            if section_runs[-1]:
+                section_runs.append([])
+        else:
+            section_runs[-1].append(block)
+    labels = {p.number: p.label for p in doc.pages}
     chunks: list[Chunk] = []
     for section in doc.sections:
-        chunks.extend(_chunk_section(doc, section, by_section[section.ordinal], count_tokens, settings))
+        for blocks in runs[section.ordinal]:
+            if blocks:
+                chunks.extend(_chunk_section(doc, section, blocks, count_tokens, settings, labels))
     return chunks
 
 
@@ -70,6 +83,7 @@ def _chunk_section(
     blocks: list[Block],
     count_tokens: TokenCounter,
     settings: ChunkerSettings,
+    labels: dict[int, str],
 ) -> Iterator[Chunk]:
     if all(b.kind is BlockKind.HEADING for b in blocks):
         return
@@ -96,7 +110,8 @@ def _chunk_section(
             end=end,
             text=doc.text[start:end],
             embed_text=embed_text(path, doc.text[start:end]),
-            page=blocks[next_block].page if blocks[next_block].end > start else None,
+            page=(page := blocks[next_block].page if blocks[next_block].end > start else None),
+            page_label=None if page is None else labels.get(page, str(page)),
         )
 
 

@@ -16,7 +16,8 @@ ROOT/
 ```
 """
 
-FORMAT_VERSION = 3  # 2: BM25 index in bm25/; 3: exact vectors in vectors.npy, HNSW graph when large
+FORMAT_VERSION = 4  # 2: BM25 index in bm25/; 3: exact vectors in vectors.npy, HNSW graph when large;
+# 4: printed page labels (chunks.page_label, the pages table)
 
 # in the index root
 CURRENT_FILE = "CURRENT"

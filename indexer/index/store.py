@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from indexer.errors import DocumentNotFoundError
-from indexer.models import Chunk, Document, Section
+from indexer.models import Chunk, Document, Page, Section
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -38,11 +38,19 @@ CREATE TABLE chunks (
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
     page INTEGER,
+    page_label TEXT,
     text TEXT NOT NULL,
     embed_text TEXT NOT NULL,
     content_hash TEXT NOT NULL
 );
 CREATE INDEX chunks_document ON chunks(document_id);
+CREATE TABLE pages (
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    number INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    PRIMARY KEY (document_id, number)
+);
 """
 
 
@@ -65,9 +73,13 @@ def write_store(
             [_section_row(d.id, s) for d in documents for s in d.sections],
         )
         con.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pages VALUES (?, ?, ?, ?)",
+            [(d.id, p.number, p.label, p.start) for d in documents for p in d.pages],
+        )
+        con.executemany(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (i, c.document_id, c.section, c.start, c.end, c.page, c.text, c.embed_text, h)
+                (i, c.document_id, c.section, c.start, c.end, c.page, c.page_label, c.text, c.embed_text, h)
                 for i, (c, h) in enumerate(zip(chunks, chunk_hashes, strict=True))
             ],
         )
@@ -131,7 +143,7 @@ class Store:
         marks = ",".join("?" * len(ids))
         rows = self._rows(
             'SELECT c.id, c.document_id, c.section, s.path, c.start, c."end", c.text, '
-            "c.embed_text, c.page FROM chunks c JOIN sections s "
+            "c.embed_text, c.page, c.page_label FROM chunks c JOIN sections s "
             "ON s.document_id = c.document_id AND s.ordinal = c.section "
             f"WHERE c.id IN ({marks})",
             ids,
@@ -142,12 +154,12 @@ class Store:
         """A document's chunks in order, each with its content hash."""
         rows = self._rows(
             'SELECT c.id, c.document_id, c.section, s.path, c.start, c."end", c.text, '
-            "c.embed_text, c.page, c.content_hash FROM chunks c JOIN sections s "
+            "c.embed_text, c.page, c.page_label, c.content_hash FROM chunks c JOIN sections s "
             "ON s.document_id = c.document_id AND s.ordinal = c.section "
             "WHERE c.document_id = ? ORDER BY c.id",
             [doc_id],
         )
-        return [(_chunk(r[:9]), str(r[9])) for r in rows]
+        return [(_chunk(r[:10]), str(r[10])) for r in rows]
 
     def chunk_documents(self) -> list[str]:
         """The document id of every chunk row, in row order."""
@@ -172,7 +184,13 @@ class Store:
                 [doc_id],
             )
         )
-        return Document(did, title, source, text, sections, (), content_hash)
+        pages = tuple(
+            Page(int(n), str(label), int(start))
+            for n, label, start in self._rows(
+                "SELECT number, label, start FROM pages WHERE document_id = ? ORDER BY number", [doc_id]
+            )
+        )
+        return Document(did, title, source, text, sections, (), content_hash, pages)
 
     def document_infos(self) -> list[DocumentInfo]:
         rows = self._rows(
@@ -195,7 +213,7 @@ _DANGLING = {
 
 
 def _chunk(row: Any) -> Chunk:
-    _, doc_id, section, path, start, end, text, embed_text, page = row
+    _, doc_id, section, path, start, end, text, embed_text, page, page_label = row
     return Chunk(
         document_id=str(doc_id),
         section=int(section),
@@ -205,4 +223,5 @@ def _chunk(row: Any) -> Chunk:
         text=str(text),
         embed_text=str(embed_text),
         page=None if page is None else int(page),
+        page_label=None if page_label is None else str(page_label),
     )

@@ -129,12 +129,17 @@ def hits_for(generation: IndexGeneration, scored: Scored) -> list[Hit]:
             document=chunk.document_id,
             title=generation.titles[chunk.document_id],
             section=chunk.section_path,
-            page=chunk.page,
+            page=chunk.page_label if chunk.page_label is not None else _index_label(chunk.page),
             start=chunk.start,
             end=chunk.end,
+            pdf_page=chunk.page,
         )
         hits.append(Hit(r, float(score), int(chunk_id), chunk.text, citation))
     return hits
+
+
+def _index_label(page: int | None) -> str | None:
+    return None if page is None else str(page)
 
 
 def search(

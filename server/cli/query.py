@@ -52,7 +52,7 @@ def print_passages(response: AskResponse) -> None:
     for p in response.passages:
         c = p.citation
         where = " › ".join(c.section) or "(no section)"
-        page = f", page {c.page}" if c.page is not None else ""
+        page = f", p. {c.page}" if c.page is not None else ""
         typer.secho(f"[{p.rank}] {c.title} — {where}{page} [{c.start}:{c.end}] score {p.score:.3f}", bold=True)
         typer.echo(p.text.strip() + "\n")
 

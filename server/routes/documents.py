@@ -1,28 +1,35 @@
-"""Documents: GET /api/documents, GET /api/documents/{id} (JSON) and the source view /documents/{id} (HTML)."""
+"""Documents: GET /api/documents, GET /api/documents/{id} (JSON), the source view /documents/{id} (HTML)
+and the original file /documents/{id}/file."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from indexer import Document
-from server.answers import index_ref
+from server.answers import file_url, index_ref
 from server.deps import (
     KEY_IF_CONFIGURED,
     SEARCH_KEY_401,
     EngineDep,
     RateLimit,
     SearchAccess,
+    SettingsDep,
     SourceAccess,
     SourceViewsDep,
 )
 from server.errors import error_responses
+from server.originals import original_file
 from server.schemas import DocumentList, DocumentOut, DocumentSummary, SectionOut
 from server.source_view import render_document
 
 router = APIRouter()
+_FILE_ERRORS = {
+    404: "No document with this id, or its file is no longer in the corpus.",
+    409: "The file changed since the index was built: the next build serves the new version.",
+}
 
 
 @router.get(
@@ -87,10 +94,42 @@ def document_page(
     document_id: str,
     engine: EngineDep,
     views: SourceViewsDep,
+    settings: SettingsDep,
     start: Annotated[int | None, Query(ge=0)] = None,
     end: Annotated[int | None, Query(ge=0)] = None,
 ) -> str:
     generation = engine.generation()
     key = (str(generation.path), generation.manifest.built_at, document_id)
     doc, body = views.get(key, lambda: generation.store.document(document_id))
-    return render_document(doc, _check_span(doc, start, end), body)
+    span = _check_span(doc, start, end)
+    page = doc_page_at(doc, span[0]) if span is not None else None
+    original = file_url(doc.id, page, settings, doc.content_hash)
+    return render_document(doc, span, body, original)
+
+
+def doc_page_at(doc: Document, offset: int) -> int | None:
+    """The 1-based page index where `offset` of the canonical text lies (None: the document has no pages)."""
+    number = None
+    for page in doc.pages:
+        if page.start > offset:
+            break
+        number = page.number
+    return number
+
+
+@router.get(
+    "/documents/{document_id}/file",
+    summary="The original file of a document",
+    dependencies=[RateLimit, SourceAccess],
+    openapi_extra=KEY_IF_CONFIGURED,
+    response_class=Response,
+    responses={
+        200: {"description": "The file as it was indexed, with its content type (a PDF opens at `#page=N`)."},
+        **error_responses(401, 404, 409, 422, 429, 503, described={**SEARCH_KEY_401, **_FILE_ERRORS}),
+    },
+)
+def document_file(document_id: str, engine: EngineDep, settings: SettingsDep) -> Response:
+    """The file the document was read from, served by document id only and only while its bytes are the ones
+    indexed (409 once it changed: the next build serves the new version)."""
+    doc = engine.generation().store.document(document_id)
+    return original_file(doc, settings.corpus_dir, settings.max_file_bytes)

@@ -263,7 +263,7 @@ mark{background:var(--askreport-mark,#ffe58a);color:inherit;padding:.05em 0}
         item.dataset.index = String(i);
         item.setAttribute("role", "option");
         item.setAttribute("aria-selected", "false");
-        const where = [c.title, ...c.section].join(" › ") + (c.page ? ` · page ${c.page}` : "");
+        const where = [c.title, ...c.section].join(" › ") + (c.page ? ` · p. ${c.page}` : "");
         item.append(el("div", "where", where), excerpt(p.text, p.highlight), el("div", "open", "Open the source ›"));
         return item;
       });

@@ -1,5 +1,6 @@
-from indexer import ChunkerSettings, Document, SentenceTransformerEmbedder, chunk_document
+from indexer import BlockKind, ChunkerSettings, Document, SentenceTransformerEmbedder, chunk_document
 from indexer.documents.chunking import embed_text
+from indexer.documents.structure import Item, from_items
 from tests.support.fakes import HashingEmbedder
 
 
@@ -121,3 +122,45 @@ def test_heading_leads_a_long_first_block(embedder: SentenceTransformerEmbedder)
     chunks = chunk_document(doc, embedder.count_tokens)
     assert chunks[0].text.startswith("Big heading\n\nSentence 0")
     assert all(c.text != "Big heading" for c in chunks)
+
+
+def _paged(items: list[Item], labels: list[str | None]) -> Document:
+    structure = from_items(items, labels)
+    return Document(
+        "paged", "Paged", "paged.pdf", structure.text, structure.sections, structure.blocks, "hash", structure.pages
+    )
+
+
+def test_contents_and_reference_lists_are_kept_in_the_text_but_never_passages() -> None:
+    body = "Brick kilns hold workers in debt bondage across the region. " * 3
+    doc = _paged(
+        [
+            Item(BlockKind.HEADING, "Contents", 1, page=1),
+            Item(BlockKind.CONTENTS, "Brick kilns ........ 2", page=1),
+            Item(BlockKind.HEADING, "Brick kilns", 1, page=2),
+            Item(BlockKind.PARAGRAPH, body, page=2),
+            Item(BlockKind.REFERENCES, "Smith, J. (2019). Kilns and debt. Geneva: ILO.", page=2),
+            Item(BlockKind.PARAGRAPH, "Inspections found bondage in nine of forty kilns.", page=3),
+            Item(BlockKind.HEADING, "References", 1, page=4),
+            Item(BlockKind.REFERENCES, "Jones, K. (2020). Recruitment fees. Bangkok.", page=4),
+        ],
+        ["i", "1", "2", "3"],
+    )
+    chunks = chunk_document(doc, HashingEmbedder().count_tokens, ChunkerSettings(min_tokens=1))
+    assert "Smith, J." in doc.text and "Jones, K." in doc.text and "........" in doc.text
+    assert [c.text for c in chunks] == [
+        "Brick kilns\n\n" + body.strip(),
+        "Inspections found bondage in nine of forty kilns.",
+    ]
+    assert [(c.page, c.page_label) for c in chunks] == [(2, "1"), (3, "2")]
+    for c in chunks:
+        assert doc.text[c.start : c.end] == c.text
+
+
+def test_a_page_without_a_printed_label_is_cited_by_its_index() -> None:
+    doc = _paged(
+        [Item(BlockKind.PARAGRAPH, "Front matter text.", page=1), Item(BlockKind.PARAGRAPH, "Body text.", page=2)],
+        ["ii"],
+    )
+    assert [(p.number, p.label) for p in doc.pages] == [(1, "ii"), (2, "2")]
+    assert doc.text[doc.pages[1].start :].startswith("Body text.")

@@ -22,6 +22,7 @@ from indexer import (
     load_corpus,
     load_document,
 )
+from indexer.documents.readers import failure_reason
 from tests.support.hostile_files import self_referencing_pdf, zip_bomb
 from tests.support.processes import read_until, watching
 
@@ -36,17 +37,23 @@ def test_a_self_referencing_pdf_is_skipped_and_the_build_goes_on(tmp_path: Path)
     assert [s.path for s in loaded.skipped] == ["loop-self.pdf"]
 
 
-def test_an_unexpected_reader_exception_is_named_in_the_reason(tmp_path: Path) -> None:
-    """With logging configured (as in the server), pypdf's warning about the looping object recurses
-    while it is formatted: the RecursionError becomes the file's reason instead of ending the build."""
+def test_a_looping_pdf_is_refused_with_a_reason_while_logging_is_configured(tmp_path: Path) -> None:
+    """With logging configured (as in the server), a reader's warning about the looping object must not
+    recurse out of the reader: the file gets a reason instead of ending the build."""
     (tmp_path / "loop-self.pdf").write_bytes(self_referencing_pdf())
     handler = logging.StreamHandler(io.StringIO())
     logging.getLogger().addHandler(handler)
     try:
-        with pytest.raises(UnreadableFileError, match=r"reading it failed \(RecursionError: maximum recursion"):
+        with pytest.raises(UnreadableFileError, match=r"no text layer|not a readable PDF|reading it failed"):
             load_document(tmp_path / "loop-self.pdf", tmp_path)
     finally:
         logging.getLogger().removeHandler(handler)
+
+
+def test_an_unexpected_reader_exception_is_named_in_the_reason() -> None:
+    reason = failure_reason(RecursionError("maximum recursion depth exceeded"))
+    assert reason.startswith("reading it failed (RecursionError: maximum recursion depth exceeded)")
+    assert "re-save it" in reason
 
 
 # --- M2: links swapped between listing and loading ------------------------------------------------
@@ -157,12 +164,12 @@ def test_the_scan_passes_over_directories_removed_while_it_runs(tmp_path: Path) 
 
 def test_utf16_with_a_byte_order_mark_is_read_and_without_one_is_named(tmp_path: Path) -> None:
     (tmp_path / "le.txt").write_bytes("\ufeffUTF-16 text about migration.".encode("utf-16-le"))
-    (tmp_path / "be.md").write_bytes(b"\xfe\xff" + "# Title\n\nUTF-16 BE text.".encode("utf-16-be"))
+    (tmp_path / "be.md").write_bytes(b"\xfe\xff" + "# Seasonal work\n\nUTF-16 BE text.".encode("utf-16-be"))
     (tmp_path / "nobom.txt").write_bytes("No mark, but UTF-16 all the same.".encode("utf-16-le"))
     loaded = load_corpus(tmp_path)
     docs = {d.id: d for d in loaded.documents}
     assert docs["le.txt"].text == "UTF-16 text about migration."
-    assert docs["be.md"].title == "Title" and "UTF-16 BE text." in docs["be.md"].text
+    assert docs["be.md"].title == "Seasonal work" and "UTF-16 BE text." in docs["be.md"].text
     assert [(s.path, s.reason) for s in loaded.skipped] == [
         ("nobom.txt", "looks like UTF-16 without a byte-order mark: save it as UTF-8")
     ]

@@ -51,7 +51,7 @@ def test_round_trip(built: tuple[Path, HashingEmbedder], report) -> None:
 def test_manifest_records_the_build(built: tuple[Path, HashingEmbedder], report) -> None:
     root, fake = built
     data = json.loads((current_dir(root) / MANIFEST_FILE).read_text())
-    assert data["format_version"] == 3
+    assert data["format_version"] == 4
     assert data["model_name"] == fake.name and data["model_dim"] == fake.dim
     assert data["chunker"] == {"max_tokens": 256, "min_tokens": 64}
     assert data["counts"] == {"documents": 1, "chunks": data["chunk_count"], "skipped": 0}
@@ -188,9 +188,9 @@ def test_format_version_as_a_string_says_it_must_be_an_integer(built: tuple[Path
     root, _ = built
     path = current_dir(root) / MANIFEST_FILE
     data = json.loads(path.read_text())
-    data["format_version"] = "3"
+    data["format_version"] = "4"
     path.write_text(json.dumps(data))
-    with pytest.raises(IndexCorruptError, match=r'format_version "3" \(str\); it must be the integer 3'):
+    with pytest.raises(IndexCorruptError, match=r'format_version "4" \(str\); it must be the integer 4'):
         read_manifest(current_dir(root))
 
 

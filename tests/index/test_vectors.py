@@ -212,7 +212,7 @@ def test_an_index_of_the_previous_format_is_refused_then_rebuilt(tmp_path: Path)
     manifest.write_text(json.dumps(data))
     (current_dir(root) / VECTORS_FILE).rename(current_dir(root) / "vectors.faiss")
     with pytest.raises(
-        IndexMismatchError, match=r"format version 2, this askreport reads version 3: run `askreport index`"
+        IndexMismatchError, match=r"format version 2, this askreport reads version 4: run `askreport index`"
     ):
         open_current(root, fake.name, fake.dim)
     summary = build_index(CORPUS, root, fake)

@@ -35,9 +35,10 @@ def test_ask_returns_cited_passages(client: TestClient) -> None:
     highlight = first["highlight"]
     assert "30.4%" in first["text"][highlight["start"] : highlight["end"]]
     citation = first["citation"]
-    assert set(citation) == {"document", "title", "section", "page", "start", "end", "url"}
+    assert set(citation) == {"document", "title", "section", "page", "pdf_page", "start", "end", "url", "file_url"}
     assert citation["section"] == ["Asia", "Regional migration trends and challenges"]
-    assert citation["page"] is None
+    assert citation["page"] is None and citation["pdf_page"] is None
+    assert citation["file_url"] == f"/documents/{citation['document']}/file"
     assert citation["url"] == f"/documents/{citation['document']}?start={citation['start']}&end={citation['end']}"
     text = client.get(f"/api/documents/{citation['document']}").json()["text"]
     for p in body["passages"]:

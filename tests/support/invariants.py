@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from indexer import Block, BlockKind, Chunk, ChunkerSettings, Document, Section
-from indexer.documents.chunking import embed_text
+from indexer.documents.chunking import NEVER_PASSAGES, embed_text
 
 
 def check_structure(text: str, blocks: tuple[Block, ...], sections: tuple[Section, ...]) -> None:
@@ -103,6 +103,9 @@ def check_chunks(
     for section in doc.sections:
         own = [c for c in chunks if c.section == section.ordinal]
         blocks = [b for b in doc.blocks if b.section == section.ordinal]
+        if any(b.kind in NEVER_PASSAGES for b in blocks):
+            _check_never_passages(doc, own, blocks)
+            continue
         if all(b.kind is BlockKind.HEADING for b in blocks):
             assert not own
             continue
@@ -111,6 +114,18 @@ def check_chunks(
         assert all(i in covered for b in blocks for i in range(b.start, b.end) if not doc.text[i].isspace())
         if monotone:
             _check_merging(doc, own, blocks, count, limits)
+
+
+def _check_never_passages(doc: Document, own: list[Chunk], blocks: list[Block]) -> None:
+    """No passage holds any of a table of contents or a reference list; every other block's text is in one,
+    except headings that lead no passage text."""
+    covered = set().union(*(range(c.start, c.end) for c in own))
+    for b in blocks:
+        chars = {i for i in range(b.start, b.end) if not doc.text[i].isspace()}
+        if b.kind in NEVER_PASSAGES:
+            assert not chars & covered
+        elif b.kind is not BlockKind.HEADING:
+            assert chars <= covered
 
 
 def _suffixes(path: tuple[str, ...]) -> list[tuple[str, ...]]:

@@ -1,0 +1,38 @@
+"""PDF: a layout-aware reader on pdfium.
+
+Text lines come with their positions and font (`lines`), are read column by column (`columns`),
+lose their running headers and footers, whose page numbers become labels (`running`), and are
+grouped into paragraphs, tables, lists, captions and footnotes (`blocks`), headings (`headings`),
+contents and references (`matter`). A paragraph cut by a column or page break is rejoined.
+"""
+
+from __future__ import annotations
+
+from indexer.documents.readers.pdf.assemble import items_of
+from indexer.documents.readers.pdf.source import load
+from indexer.documents.readers.result import Read
+from indexer.documents.structure import from_items
+from indexer.errors import UnreadableFileError
+
+__all__ = ["read_pdf"]
+
+
+def read_pdf(data: bytes) -> Read:
+    """Read a PDF's bytes into structure and title candidates (metadata title, then the largest text up front).
+
+    Raises:
+        UnreadableFileError: the PDF is encrypted, broken, or has no text layer.
+    """
+    try:
+        source = load(data)
+        if source.chars == 0 or not any(source.segments):
+            raise UnreadableFileError("no text layer: run OCR first, e.g. ocrmypdf")
+        items, labels, largest = items_of(source)
+    except UnreadableFileError:
+        raise
+    except (ValueError, TypeError, OSError, RuntimeError, IndexError, KeyError, ArithmeticError) as exc:
+        raise UnreadableFileError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    if not items:
+        raise UnreadableFileError("no text layer: run OCR first, e.g. ocrmypdf")
+    titles = tuple(t for t in (source.title, largest) if t)
+    return Read(from_items(items, labels), titles)

@@ -1,0 +1,166 @@
+"""PDFs made with fpdf2 for the PDF reader's tests: columns, running headers, page labels, tables, ligatures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fpdf import FPDF
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+LEFT = [f"Left column sentence number {i} tells how the border posts recorded arrivals." for i in range(1, 13)]
+RIGHT = [f"Right column sentence number {i} explains why the survey counted departures." for i in range(1, 13)]
+
+
+def _pdf() -> FPDF:
+    pdf = FPDF(format="A4", unit="pt")
+    pdf.set_auto_page_break(False)
+    pdf.set_font("Helvetica", size=10)
+    return pdf
+
+
+def _bytes(pdf: FPDF) -> bytes:
+    return bytes(pdf.output())
+
+
+def _columns(pdf: FPDF, top: float, left: list[str], right: list[str]) -> float:
+    """Two columns of text from `top`; returns where the taller one ends."""
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_xy(50, top)
+    pdf.multi_cell(230, 13, " ".join(left))
+    end = pdf.get_y()
+    pdf.set_xy(315, top)
+    pdf.multi_cell(230, 13, " ".join(right))
+    return max(end, pdf.get_y())
+
+
+def two_columns() -> bytes:
+    """A full-width title over two columns of prose."""
+    pdf = _pdf()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.set_xy(50, 50)
+    pdf.cell(495, 24, "Border Statistics in Two Columns")
+    _columns(pdf, 100, LEFT, RIGHT)
+    return _bytes(pdf)
+
+
+def wide_table() -> bytes:
+    """Two columns, a full-width table, two columns again."""
+    pdf = _pdf()
+    pdf.add_page()
+    end = _columns(pdf, 60, LEFT[:6], RIGHT[:6])
+    pdf.set_font("Helvetica", size=10)
+    top = end + 20
+    rows = [
+        ("Country", "Arrivals", "Departures", "Share"),
+        ("Nepal", "1,204", "988", "12%"),
+        ("Laos", "877", "650", "9%"),
+    ]
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            pdf.set_xy(50 + c * 125, top + r * 16)
+            pdf.cell(120, 14, cell)
+    _columns(pdf, top + 16 * len(rows) + 20, LEFT[6:], RIGHT[6:])
+    return _bytes(pdf)
+
+
+def running_headers(pages: int = 6, first_number: int = 3) -> bytes:
+    """Pages with a running header and a page number in the footer, numbered from `first_number`."""
+    pdf = _pdf()
+    for index in range(pages):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=8)
+        pdf.set_xy(50, 30)
+        pdf.cell(495, 10, "Labour Migration Review 2024 | Regional Office", align="C")
+        pdf.set_xy(50, 800)
+        pdf.cell(495, 10, str(first_number + index), align="C")
+        pdf.set_font("Helvetica", size=10)
+        pdf.set_xy(50, 80)
+        pdf.multi_cell(495, 13, " ".join(LEFT[index : index + 4]))
+    return _bytes(pdf)
+
+
+def roman_front_matter() -> bytes:
+    """Two front pages labelled i, ii by /PageLabels, then pages labelled 1, 2."""
+    pdf = _pdf()
+    for index in range(4):
+        pdf.add_page()
+        if index == 0:
+            pdf.set_page_label("r")
+        if index == 2:
+            pdf.set_page_label("D", label_start=1)
+        pdf.set_xy(50, 200)
+        pdf.multi_cell(495, 13, LEFT[index])
+    return _bytes(pdf)
+
+
+def ligatures_and_hyphens() -> bytes:
+    """A ligature glyph (U+FB01) and a word hyphenated at a line end."""
+    pdf = _pdf()
+    pdf.add_font("DejaVu", fname=str(DEJAVU))
+    pdf.add_page()
+    pdf.set_font("DejaVu", size=10)
+    lines = [
+        "The \ufb01nancial records of the border agency were incomplete in several",
+        "districts, which made informal employ-",
+        "ment hard to measure for self-",
+        "Employed workers and their families.",
+    ]
+    for i, line in enumerate(lines):
+        pdf.set_xy(50, 80 + 13 * i)
+        pdf.cell(495, 13, line)
+    return _bytes(pdf)
+
+
+def contents_and_references() -> bytes:
+    """A contents page, a chapter with headings by size, and a references page."""
+    pdf = _pdf()
+    pdf.add_page()
+    _heading(pdf, 60, "Contents", 16)
+    pdf.set_font("Helvetica", size=10)
+    for i, (title, page) in enumerate([("Introduction", 1), ("Methods of the survey", 4), ("References", 9)]):
+        pdf.set_xy(50, 100 + 14 * i)
+        pdf.cell(495, 13, f"{title} {'.' * 60} {page}")
+    pdf.add_page()
+    _heading(pdf, 60, "Introduction", 16)
+    _heading(pdf, 90, "Scope of the study", 13)
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_xy(50, 115)
+    pdf.multi_cell(495, 13, " ".join(LEFT[:5]))
+    pdf.add_page()
+    _heading(pdf, 60, "References", 16)
+    pdf.set_font("Helvetica", size=10)
+    refs = [
+        "Smith, J. (2019). Counting migrants at the border. Journal of Statistics 12.",
+        "Khan, A. (2021). Labour surveys.",
+    ]
+    for i, ref in enumerate(refs):
+        pdf.set_xy(50, 100 + 20 * i)
+        pdf.cell(495, 13, ref)
+    return _bytes(pdf)
+
+
+def _heading(pdf: FPDF, top: float, text: str, size: int) -> None:
+    pdf.set_font("Helvetica", "B", size)
+    pdf.set_xy(50, top)
+    pdf.cell(495, size + 4, text)
+
+
+def encrypted() -> bytes:
+    """A PDF that opens only with a user password."""
+    pdf = _pdf()
+    pdf.add_page()
+    pdf.set_xy(50, 80)
+    pdf.cell(200, 13, "A secret report.")
+    pdf.set_encryption(owner_password="owner-secret", user_password="user-secret")
+    return _bytes(pdf)
+
+
+def drawing_only() -> bytes:
+    """Pages with vector drawings and no text at all."""
+    pdf = _pdf()
+    pdf.add_page()
+    pdf.rect(50, 50, 200, 100, style="F")
+    pdf.line(50, 200, 300, 400)
+    return _bytes(pdf)

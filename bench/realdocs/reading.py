@@ -45,11 +45,8 @@ def read_all(docs: Path) -> list[Read]:
 
 
 def page_label(document: Document, pdf_page: int) -> str | None:
-    """The page the document's blocks on PDF page `pdf_page` (1-based) cite, as a string; None if none is there."""
-    for block in document.blocks:
-        if block.page == pdf_page:
-            return str(block.page)
-    return None
+    """The label passages on PDF page `pdf_page` (1-based) cite; None if no text starts there."""
+    return next((p.label for p in document.pages if p.number == pdf_page), None)
 
 
 def section_pages(document: Document) -> dict[int, int | None]:

@@ -11,14 +11,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from indexer.documents.decoding import decode_text
 from indexer.documents.ids import document_id, unique_ids
+from indexer.documents.metadata import (
+    MAX_METADATA_BYTES,
+    SIDECAR_SUFFIX,
+    SetMetadata,
+    is_sidecar,
+    orphan_sidecars,
+    parse_sidecar,
+    sidecar_paths,
+    split_front_matter,
+)
 from indexer.documents.readers import READERS, Read, failure_reason, read_file
 from indexer.documents.sandbox import ParseBudget, ParserProcess, shared_parser
+from indexer.documents.titles import choose_title
 from indexer.errors import CorpusNotFoundError, ReaderStartError, UnreadableFileError
 from indexer.models import Document, SkippedFile
 
@@ -30,6 +41,7 @@ SUPPORTED_SUFFIXES = tuple(sorted(READERS))
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 _READ_STEP = 1024 * 1024
+_SIDECAR_READ_LIMIT = 16 * MAX_METADATA_BYTES
 _OUTSIDE = "it leads outside the corpus (a symbolic link to another place): copy the file into the corpus instead"
 _HIDDEN = (
     "it leads to a hidden file or folder ({part}) inside the corpus, which is never indexed: "
@@ -45,11 +57,6 @@ class CorpusLoad:
     skipped: tuple[SkippedFile, ...]
 
 
-def _readable_name(relative: Path) -> str:
-    words = re.sub(r"[-_]+", " ", relative.stem).strip() or relative.name.strip()
-    return words[:1].upper() + words[1:]
-
-
 def load_document(
     path: Path,
     corpus_dir: Path,
@@ -58,6 +65,9 @@ def load_document(
     parser: ParserProcess | None = None,
 ) -> Document:
     """Load one file as a document, parsed by `parser` (or in this process, without a budget).
+
+    The title is the one a sidecar or Markdown front matter sets, else the best the file offers
+    (`indexer.documents.titles`), else the file name made readable.
 
     Raises:
         UnreadableFileError: the file cannot be indexed; the message says why.
@@ -71,9 +81,10 @@ def load_document(
     read: Read = parser.read(suffix, data) if parser is not None else read_file(suffix, data)
     if not read.structure.text.strip():
         raise UnreadableFileError("no text left after removing markup")
+    set_title = _set_title(path, corpus_dir, suffix, data)
     return Document(
         id=doc_id or document_id(relative),
-        title=read.titles[0] if read.titles else _readable_name(relative),
+        title=set_title or choose_title(read.titles, relative.name),
         source=relative.as_posix(),
         text=read.structure.text,
         sections=read.structure.sections,
@@ -81,6 +92,41 @@ def load_document(
         content_hash=hashlib.sha256(data).hexdigest(),
         pages=read.structure.pages,
     )
+
+
+def _set_title(path: Path, corpus_dir: Path, suffix: str, data: bytes) -> str | None:
+    """The title a team set for the file: its sidecar's, else (Markdown) its front matter's."""
+    name = path.relative_to(corpus_dir).as_posix()
+    for where, metadata in (*_sidecar(path, corpus_dir), *_front_matter(suffix, data)):
+        if metadata.problem is not None:
+            log.warning("metadata of %r in %s: %s", name, where, metadata.problem)
+        if metadata.title is not None:
+            return metadata.title
+    return None
+
+
+def _sidecar(path: Path, corpus_dir: Path) -> list[tuple[str, SetMetadata]]:
+    """The first sidecar beside the file, read as safely as a document; [] when there is none."""
+    for candidate in sidecar_paths(path):
+        where = candidate.relative_to(corpus_dir).as_posix()
+        try:  # read past the limit, so that parse_sidecar can say it is too large
+            return [(where, parse_sidecar(read_bytes(candidate, corpus_dir, _SIDECAR_READ_LIMIT)))]
+        except FileNotFoundError:
+            continue
+        except (OSError, UnreadableFileError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return [(where, SetMetadata(problem=f"it cannot be read ({reason}); the file's own title is used"))]
+    return []
+
+
+def _front_matter(suffix: str, data: bytes) -> list[tuple[str, SetMetadata]]:
+    if suffix not in (".md", ".markdown"):
+        return []
+    try:
+        metadata, _ = split_front_matter(decode_text(data))
+    except UnreadableFileError:  # the reader names what is wrong with the text
+        return []
+    return [("its front matter", metadata)] if metadata is not None else []
 
 
 def read_bytes(path: Path, corpus_dir: Path, max_bytes: int) -> bytes:
@@ -162,12 +208,16 @@ def _read_at_most(fd: int, limit: int) -> bytes:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every non-hidden file under the corpus directory, in a stable order.
+    """Every non-hidden file under the corpus directory but metadata sidecars (`*.meta.json`), in a stable order.
 
     Directories that vanish during the scan are passed over. Symbolic links are not followed out of
     the corpus: a link whose target lies outside it, or that leads nowhere, is left out. Named pipes,
     devices and sockets are listed (loading skips them with a reason).
     """
+    return [path for path in _all_files(corpus_dir) if not is_sidecar(path)]
+
+
+def _all_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
         raise CorpusNotFoundError(
             f"corpus directory {corpus_dir} does not exist: create it and put documents in it, "
@@ -205,7 +255,8 @@ def load_corpus(
         CorpusNotFoundError: `corpus_dir` is not a directory.
         ReaderStartError: the reader process could not start (too many open files, no memory).
     """
-    files = corpus_files(corpus_dir)
+    every = _all_files(corpus_dir)
+    files = [path for path in every if not is_sidecar(path)]
     relatives = {path: PurePath(path.relative_to(corpus_dir)) for path in files}
     ids = unique_ids(relatives.values())
     documents: list[Document] = []
@@ -220,7 +271,17 @@ def load_corpus(
             except Exception as exc:  # whatever one file does, the others are still indexed
                 skipped.append(SkippedFile(name, _reason(exc)))
                 log.info("skipped %r: %s", name, skipped[-1].reason, exc_info=not isinstance(exc, UnreadableFileError))
+    skipped.extend(_orphan(path.relative_to(corpus_dir).as_posix()) for path in orphan_sidecars(every))
     return CorpusLoad(tuple(documents), tuple(skipped))
+
+
+def _orphan(name: str) -> SkippedFile:
+    described = name[: -len(SIDECAR_SUFFIX)]
+    return SkippedFile(
+        name,
+        f"a metadata sidecar for '{described}' (or '{described}.*'), which is not in the corpus: "
+        f"name it after its document (report.pdf.meta.json or report.meta.json beside report.pdf) or remove it",
+    )
 
 
 def _reason(exc: Exception) -> str:

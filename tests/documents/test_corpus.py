@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import CorpusNotFoundError, UnreadableFileError, load_corpus
+from indexer import CorpusNotFoundError, UnreadableFileError, corpus_files, load_corpus
 from indexer.documents.corpus import document_id
 from indexer.documents.decoding import decode_text
 
@@ -85,3 +85,24 @@ def test_file_over_the_size_limit_is_skipped(tmp_path: Path) -> None:
     assert [d.id for d in loaded.documents] == ["ok.txt"]
     assert "over the 0.000953674 MB limit" in loaded.skipped[0].reason or "limit" in loaded.skipped[0].reason
     assert "ASKREPORT_MAX_FILE_MB" in loaded.skipped[0].reason
+
+
+def test_sidecars_are_not_documents_and_an_orphan_is_listed_with_what_it_would_describe(tmp_path: Path) -> None:
+    (tmp_path / "report.txt").write_text("Report text.", encoding="utf-8")
+    (tmp_path / "report.txt.meta.json").write_text('{"title": "The report"}', encoding="utf-8")
+    (tmp_path / "gone.pdf.meta.json").write_text('{"title": "Nothing here"}', encoding="utf-8")
+    assert corpus_files(tmp_path) == [tmp_path / "report.txt"]
+    loaded = load_corpus(tmp_path)
+    assert [(d.id, d.title) for d in loaded.documents] == [("report.txt", "The report")]
+    [orphan] = loaded.skipped
+    assert orphan.path == "gone.pdf.meta.json" and "sidecar for 'gone.pdf'" in orphan.reason
+    assert "remove it" in orphan.reason
+
+
+def test_title_precedence_sidecar_then_file_then_name(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# Heading of a\n\nText.", encoding="utf-8")
+    (tmp_path / "a.meta.json").write_text('{"title": "Set title of a"}', encoding="utf-8")
+    (tmp_path / "b.md").write_text("# Heading of b\n\nText.", encoding="utf-8")
+    (tmp_path / "c-report.md").write_text("# Untitled\n\nText.", encoding="utf-8")
+    titles = {d.id: d.title for d in load_corpus(tmp_path).documents}
+    assert titles == {"a.md": "Set title of a", "b.md": "Heading of b", "c-report.md": "C report"}

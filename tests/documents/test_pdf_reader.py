@@ -87,6 +87,13 @@ def test_a_pdf_without_text_says_to_run_ocr() -> None:
         read_pdf(pdfs.drawing_only())
 
 
+def test_a_page_of_unmapped_glyphs_is_named_and_the_rest_is_read() -> None:
+    data = pdfs.with_unmapped_page(pdfs.two_columns(), "Wages of migrant workers rose by a third in 2019 and 2020.")
+    read = read_pdf(data)
+    assert read.unreadable_pages == (max(b.page or 0 for b in read.structure.blocks),)
+    assert read_pdf(pdfs.two_columns()).unreadable_pages == ()
+
+
 @pytest.mark.parametrize("data", [b"", b"%PDF-1.4\n garbage \x00\x01", b"\x89PNG\r\n\x1a\n" + bytes(range(256))])
 def test_broken_bytes_are_unreadable(data: bytes) -> None:
     with pytest.raises(UnreadableFileError, match="not a readable PDF"):

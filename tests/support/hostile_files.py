@@ -79,3 +79,27 @@ def many_pages_pdf(pages: int) -> bytes:
     page += b"/Contents 4 0 R >>"
     objects.update({5 + i: page for i in range(pages)})
     return pdf(objects)
+
+
+def many_text_pages_pdf(pages: int, lines: int = 40) -> bytes:
+    """A valid PDF of `pages` pages of their own text (a few seconds of layout analysis for 1,500 pages)."""
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    }
+    kids = []
+    for i in range(pages):
+        body = b" ".join(
+            b"BT /F1 10 Tf 72 %d Td (Line %d of page %d about migration and remittances in Asia.) Tj ET"
+            % (740 - 14 * j, j, i)
+            for j in range(lines)
+        )
+        content, page = 4 + 2 * i, 5 + 2 * i
+        objects[content] = b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream"
+        objects[page] = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+            b"/Contents %d 0 R >>" % content
+        )
+        kids.append(b"%d 0 R" % page)
+    objects[2] = b"<< /Type /Pages /Count %d /Kids [" % pages + b" ".join(kids) + b"] >>"
+    return pdf(objects)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from fpdf import FPDF
@@ -164,3 +165,46 @@ def drawing_only() -> bytes:
     pdf.rect(50, 50, 200, 100, style="F")
     pdf.line(50, 200, 300, 400)
     return _bytes(pdf)
+
+
+_UNMAPPED_CMAP = b"""/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Unmapped def
+1 begincodespacerange <00> <FF> endcodespacerange
+1 beginbfrange <20> <7E> <E020> endbfrange
+endcmap CMapName currentdict /CMap defineresource pop end end"""
+
+
+def unmapped_font_page(text: str) -> bytes:
+    """A one-page PDF whose font maps every glyph to a private-use character: what a font without a
+    usable Unicode mapping gives a reader (the page looks right and reads as garbage)."""
+    content = b"BT /F1 12 Tf 72 700 Td (" + text.encode("ascii") + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(_UNMAPPED_CMAP) + _UNMAPPED_CMAP + b"\nendstream",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def with_unmapped_page(readable: bytes, text: str) -> bytes:
+    """`readable` with one more page at its end whose text is unmapped (see `unmapped_font_page`)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for data in (readable, unmapped_font_page(text)):
+        for page in PdfReader(io.BytesIO(data)).pages:
+            writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -13,7 +13,10 @@ class Read:
 
     `titles` are the candidates the file itself offers, best first (metadata, then what is printed
     largest on the first page, the first heading...); `indexer.documents.titles` chooses among them.
+    `unreadable_pages` are the 1-based pages whose text came out mostly unreadable (fonts without a
+    Unicode mapping): the document is indexed, with a warning.
     """
 
     structure: Structure
     titles: tuple[str, ...] = ()
+    unreadable_pages: tuple[int, ...] = ()

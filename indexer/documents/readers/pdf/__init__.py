@@ -3,12 +3,14 @@
 Text lines come with their positions and font (`lines`), are read column by column (`columns`),
 lose their running headers and footers, whose page numbers become labels (`running`), and are
 grouped into paragraphs, tables, lists, captions and footnotes (`blocks`), headings (`headings`),
-contents and references (`matter`). A paragraph cut by a column or page break is rejoined.
+contents and references (`matter`). A paragraph cut by a column or page break is rejoined. Pages whose
+text is mostly unreadable are named (`quality`).
 """
 
 from __future__ import annotations
 
 from indexer.documents.readers.pdf.assemble import items_of
+from indexer.documents.readers.pdf.quality import unreadable_pages
 from indexer.documents.readers.pdf.source import load
 from indexer.documents.readers.result import Read
 from indexer.documents.structure import from_items
@@ -32,7 +34,9 @@ def read_pdf(data: bytes) -> Read:
         raise
     except (ValueError, TypeError, OSError, RuntimeError, IndexError, KeyError, ArithmeticError) as exc:
         raise UnreadableFileError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
-    if not items:
-        raise UnreadableFileError("no text layer: run OCR first, e.g. ocrmypdf")
+    if not items:  # every line repeats from page to page: headers, footers and page numbers only
+        raise UnreadableFileError(
+            "its only text is what repeats on every page (running headers, footers, page numbers): nothing to index"
+        )
     titles = tuple(t for t in (source.title, largest) if t)
-    return Read(from_items(items, labels), titles)
+    return Read(from_items(items, labels), titles, unreadable_pages(source.segments))

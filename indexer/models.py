@@ -69,6 +69,7 @@ class Document:
     blocks: tuple[Block, ...]
     content_hash: str
     pages: tuple[Page, ...] = ()
+    unreadable_pages: tuple[int, ...] = ()  # 1-based pages whose text came out mostly unreadable
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,11 @@ class IndexedDocumentOut(BaseModel):
     title: str
     content_hash: str
     chunks: int
+    unreadable_pages: list[int] = Field(
+        default_factory=list,
+        description="1-based pages whose text came out mostly unreadable (a font without a Unicode mapping): "
+        "their passages are garbled; run OCR on the file (e.g. `ocrmypdf --force-ocr`) and rebuild.",
+    )
 
 
 class SkippedOut(BaseModel):
@@ -240,6 +245,9 @@ class GenerationOut(BaseModel):
     chunks: int
     per_document: list[IndexedDocumentOut]
     skipped: list[SkippedOut]
+    unreadable_pages: int = Field(
+        0, description="Pages of all documents whose text came out mostly unreadable (see `per_document`)."
+    )
 
 
 class BuildProgressOut(BaseModel):

@@ -57,6 +57,20 @@ class CorpusLoad:
     skipped: tuple[SkippedFile, ...]
 
 
+def _warn_unreadable(relative: PurePath, pages: tuple[int, ...]) -> tuple[int, ...]:
+    """Log the pages of a document whose text came out mostly unreadable; they are indexed as they are."""
+    if pages:
+        shown = ", ".join(str(p) for p in pages[:10]) + (" ..." if len(pages) > 10 else "")
+        log.warning(
+            "%s: %d pages are mostly unreadable (pages %s): their fonts have no usable Unicode mapping; "
+            "run OCR on the file (e.g. ocrmypdf --force-ocr) and build again",
+            relative.as_posix(),
+            len(pages),
+            shown,
+        )
+    return pages
+
+
 def load_document(
     path: Path,
     corpus_dir: Path,
@@ -91,6 +105,7 @@ def load_document(
         blocks=read.structure.blocks,
         content_hash=hashlib.sha256(data).hexdigest(),
         pages=read.structure.pages,
+        unreadable_pages=_warn_unreadable(relative, read.unreadable_pages),
     )
 
 

@@ -22,6 +22,7 @@ class DocumentEntry:
     title: str
     content_hash: str
     chunks: int
+    unreadable_pages: tuple[int, ...] = ()  # pages whose text came out mostly unreadable (OCR would help)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Manifest:
             "documents": len(self.documents),
             "chunks": self.chunk_count,
             "skipped": len(self.skipped),
+            "unreadable_pages": sum(len(d.unreadable_pages) for d in self.documents),
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -61,10 +63,14 @@ class Manifest:
             index_type=data["index_type"],
             vector_index=VectorIndexSpec(**data["vector_index"]),
             chunk_count=int(data["chunk_count"]),
-            documents=tuple(DocumentEntry(**d) for d in data["documents"]),
+            documents=tuple(_document_entry(d) for d in data["documents"]),
             skipped=tuple(SkippedFile(**s) for s in data["skipped"]),
             format_version=int(data["format_version"]),
         )
+
+
+def _document_entry(data: dict[str, Any]) -> DocumentEntry:
+    return DocumentEntry(**{**data, "unreadable_pages": tuple(data.get("unreadable_pages", ()))})
 
 
 def read_manifest(generation_dir: Path) -> Manifest:

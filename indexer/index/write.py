@@ -58,6 +58,8 @@ def _manifest(contents: GenerationContents) -> Manifest:
         index_type=contents.vector_index.describe(),
         vector_index=contents.vector_index,
         chunk_count=len(contents.chunks),
-        documents=tuple(DocumentEntry(d.id, d.title, d.content_hash, per_doc[d.id]) for d in contents.documents),
+        documents=tuple(
+            DocumentEntry(d.id, d.title, d.content_hash, per_doc[d.id], d.unreadable_pages) for d in contents.documents
+        ),
         skipped=contents.skipped,
     )

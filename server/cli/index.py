@@ -158,6 +158,11 @@ def rollback(index: IndexOpt = None) -> None:
     typer.echo(f"rolled back from {done.before} to {done.after}")
 
 
+def _pages(pages: tuple[int, ...], shown: int = 10) -> str:
+    listed = ", ".join(str(p) for p in pages[:shown])
+    return listed + (f" and {len(pages) - shown} more" if len(pages) > shown else "")
+
+
 @app.command()
 def info(
     index: IndexOpt = None,
@@ -180,6 +185,7 @@ def info(
     typer.echo(f"vectors:    {manifest.index_type}")
     typer.echo(f"documents:  {len(manifest.documents)}   chunks: {manifest.chunk_count}")
     for d in manifest.documents:
-        typer.echo(f"  {d.id}: {d.chunks} chunks, sha256 {d.content_hash[:12]}")
+        unreadable = f", unreadable pages: {_pages(d.unreadable_pages)}" if d.unreadable_pages else ""
+        typer.echo(f"  {d.id}: {d.chunks} chunks, sha256 {d.content_hash[:12]}{unreadable}")
     for s in manifest.skipped:
         typer.echo(f"  skipped {printable(s.path)}: {printable(s.reason)}")

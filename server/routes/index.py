@@ -42,10 +42,17 @@ def generation_out(generation: IndexGeneration) -> GenerationOut:
         documents=len(m.documents),
         chunks=m.chunk_count,
         per_document=[
-            IndexedDocumentOut(id=d.id, title=d.title, content_hash=d.content_hash, chunks=d.chunks)
+            IndexedDocumentOut(
+                id=d.id,
+                title=d.title,
+                content_hash=d.content_hash,
+                chunks=d.chunks,
+                unreadable_pages=list(d.unreadable_pages),
+            )
             for d in m.documents
         ],
         skipped=[SkippedOut(path=s.path, reason=s.reason) for s in m.skipped],
+        unreadable_pages=sum(len(d.unreadable_pages) for d in m.documents),
     )
 
 

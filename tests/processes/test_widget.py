@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fpdf import FPDF
 
 from indexer import SentenceTransformerEmbedder, build_index
 from tests.support.browser import launched_chromium
@@ -40,6 +41,31 @@ input, li, mark {{ display: none !important; }} * {{ color: red !important; font
 """
 
 
+KILNS = "Labour inspectors visited forty brick kilns and found debt bondage in nine of them."
+
+
+def _numbered_report() -> bytes:
+    """Three pages printed 7, 8 and 9 in their footers, a section each; the kilns are on page 9."""
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.set_auto_page_break(False)
+    texts = (
+        ("Orchards", "Seasonal workers in the orchards of the valley are paid by the crate they pick."),
+        ("Recruitment", "Recruitment agencies charged migrants fees of up to three months of their wages."),
+        ("Brick kilns", KILNS),
+    )
+    for number, (heading, text) in enumerate(texts, start=7):
+        pdf.add_page()
+        pdf.set_font("Helvetica", style="B", size=16)
+        pdf.set_xy(50, 80)
+        pdf.cell(495, 20, heading)
+        pdf.set_font("Helvetica", size=10)
+        pdf.set_xy(50, 120)
+        pdf.multi_cell(495, 13, " ".join([text] * 4))
+        pdf.set_xy(50, 800)
+        pdf.cell(495, 10, str(number), align="C")
+    return bytes(pdf.output())
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Iterator[dict[str, str]]:
     """The API server plus two host-page servers: one allowed by CORS, one not."""
@@ -47,6 +73,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformer
     corpus = root / "corpus"
     shutil.copytree(CORPUS, corpus)
     (corpus / "hostile-notes.md").write_text(XSS_TEXT, encoding="utf-8")
+    (corpus / "kilns.pdf").write_bytes(_numbered_report())
     build_index(corpus, root / "index", embedder)
     api_port, allowed_port, refused_port = free_port(), free_port(), free_port()
     api = f"http://127.0.0.1:{api_port}"
@@ -65,6 +92,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformer
         running(static_server(pages, refused_port), env, f"http://127.0.0.1:{refused_port}/host.html"),
     ):
         yield {
+            "corpus": str(corpus),
             "api": api,
             "allowed": f"http://127.0.0.1:{allowed_port}/host.html",
             "refused": f"http://127.0.0.1:{refused_port}/host.html",
@@ -143,6 +171,22 @@ def test_arrow_keys_and_enter_open_the_cited_span(page: Any, site: dict[str, str
     assert cited.is_visible()
     top = cited.bounding_box()["y"]
     assert 0 <= top < 800, "the cited span is scrolled into view"
+
+
+def test_a_pdf_passage_shows_its_printed_page_and_opens_the_original_there(page: Any, site: dict[str, str]) -> None:
+    page.goto(site["api"] + "/")
+    ask(page, "How many brick kilns held workers in debt bondage?")
+    first = options(page).first
+    assert "Brick kilns" in first.locator(".where").inner_text() and "p. 9" in first.locator(".where").inner_text()
+    box(page).press("ArrowDown")
+    box(page).press("Enter")
+    page.wait_for_url(re.compile(r"/documents/kilns\.pdf\?start=\d+&end=\d+"))
+    assert page.locator("#page-3").inner_text() == "p. 9"  # the label beside the text where page 3 starts
+    link = page.locator("a", has_text="Open the original file")
+    assert link.get_attribute("href") == "/documents/kilns.pdf/file#page=3"
+    original = page.request.get(site["api"] + "/documents/kilns.pdf/file")
+    assert original.status == 200 and original.headers["content-type"] == "application/pdf"
+    assert original.body() == (Path(site["corpus"]) / "kilns.pdf").read_bytes()
 
 
 def test_escape_closes_and_slash_focuses_from_anywhere(page: Any, site: dict[str, str]) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 
 import pytest
 
 from indexer.documents.readers import read_pdf
 from indexer.documents.structure import Structure
+from indexer.documents.titles import choose_title
 from indexer.errors import UnreadableFileError
 from indexer.models import BlockKind
 from tests.support import pdfs
@@ -18,6 +21,10 @@ REALDOCS = REPO.parent / "shared" / "realdocs"
 
 def _blocks(structure: Structure) -> list[tuple[BlockKind, str, int | None]]:
     return [(b.kind, structure.text[b.start : b.end], b.page) for b in structure.blocks]
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", text).casefold()).split())
 
 
 def _check_slices(structure: Structure) -> None:
@@ -116,3 +123,55 @@ def test_the_real_reports_have_their_printed_page_labels() -> None:
             if ours != (label if label is not None else str(page)):
                 wrong.append((name, page, label, ours))
     assert len(wrong) <= 1, wrong
+
+
+def test_the_cover_title_is_joined_with_its_subtitle_and_cover_lines_are_not_headings() -> None:
+    read = read_pdf(pdfs.cover_with_subtitle())
+    assert read.titles[0] == "In Harm's Way: How Systems Fail Human Trafficking Survivors"
+    assert choose_title(read.titles, "in-harms-way.pdf") == read.titles[0]
+    cover = [(kind, text) for kind, text, page in _blocks(read.structure) if page == 1]
+    assert (BlockKind.PARAGRAPH, "JANUARY 2023") in cover
+    assert all(kind is not BlockKind.HEADING for kind, _ in cover)
+
+
+def test_a_date_printed_larger_than_the_title_is_passed_over() -> None:
+    read = read_pdf(pdfs.cover_with_large_date())
+    assert "15.05.2024" in read.titles
+    title = choose_title(read.titles, "GEO_2023_report.pdf")
+    assert title == "INDICATORS OF THE LABOUR FORCE (EMPLOYMENT AND UNEMPLOYMENT) 2023"
+
+
+def test_prose_beside_a_chart_is_read_by_column_without_the_chart_numbers() -> None:
+    structure = read_pdf(pdfs.columns_with_chart()).structure
+    _check_slices(structure)
+    blocks = _blocks(structure)
+    text = structure.text
+    assert (BlockKind.CAPTION, "Figure 3 Arrivals recorded at the border posts, 2019", 1) in blocks
+    assert text.index("Right column sentence number 1 ") < text.index("Right column sentence number 5 ")
+    right = next(t for _, t, _ in blocks if t.startswith("Right column sentence number 1 "))
+    assert all(f"Right column sentence number {i} " in right for i in range(1, 6))
+    assert all("\t" not in t for kind, t, _ in blocks if kind is not BlockKind.TABLE)
+    assert not any(kind is BlockKind.TABLE for kind, _, _ in blocks)
+    for label in ("2,500", "1,000", "Girls", "2018"):
+        assert label not in text
+    assert "Source: national border records." in text
+
+
+def test_a_running_header_whose_digits_are_spaced_differently_is_removed() -> None:
+    structure = read_pdf(pdfs.running_header_digit_spacing()).structure
+    assert "ARIZONA" not in structure.text
+    assert "APRIL" not in structure.text
+    assert all(kind is BlockKind.PARAGRAPH for kind, _, _ in _blocks(structure))
+
+
+@pytest.mark.slow
+def test_the_real_reports_have_their_printed_titles() -> None:
+    if not (REALDOCS / "structure.json").is_file():
+        pytest.skip("shared/realdocs is not there")
+    given = json.loads((REALDOCS / "structure.json").read_text(encoding="utf-8"))
+    right = []
+    for name, info in given.items():
+        if name.endswith(".pdf"):
+            titles = read_pdf((REALDOCS / "docs" / name).read_bytes()).titles
+            right.append(_fold(choose_title(titles, name)) == _fold(info["title"]))
+    assert sum(right) >= 10, right

@@ -208,3 +208,72 @@ def with_unmapped_page(readable: bytes, text: str) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _text(pdf: FPDF, x: float, top: float, text: str, size: float, style: str = "") -> None:
+    pdf.set_font("Helvetica", style, size)
+    pdf.set_xy(x, top)
+    pdf.cell(0, size + 2, text)
+
+
+def _body_page(pdf: FPDF, sentences: list[str]) -> None:
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_xy(50, 80)
+    pdf.multi_cell(495, 13, " ".join(sentences))
+
+
+def cover_with_subtitle() -> bytes:
+    """A cover: a short title, a two-line subtitle right under it, a date further down; then a page of text."""
+    pdf = _pdf()
+    pdf.add_page()
+    _text(pdf, 150, 180, "In Harm's Way", 44, "B")
+    _text(pdf, 150, 236, "How Systems Fail Human", 24)
+    _text(pdf, 150, 266, "Trafficking Survivors", 24)
+    _text(pdf, 150, 420, "JANUARY 2023", 10, "B")
+    _body_page(pdf, LEFT[:6])
+    return _bytes(pdf)
+
+
+def cover_with_large_date() -> bytes:
+    """A cover whose largest text is a date, over a title of three lines; then a page of text."""
+    pdf = _pdf()
+    pdf.add_page()
+    _text(pdf, 200, 150, "15.05.2024", 30, "B")
+    for i, line in enumerate(["INDICATORS OF THE LABOUR FORCE", "(EMPLOYMENT AND UNEMPLOYMENT)", "2023"]):
+        _text(pdf, 160, 240 + 22 * i, line, 16)
+    _body_page(pdf, LEFT[:6])
+    return _bytes(pdf)
+
+
+def columns_with_chart() -> bytes:
+    """Two columns: on the left a figure (caption, scattered chart numbers and labels, source), on the right
+    prose whose lines fall between the chart's; under both, two columns of prose again."""
+    pdf = _pdf()
+    pdf.add_page()
+    _text(pdf, 50, 80, "Figure 3 Arrivals recorded at the border posts, 2019", 9)
+    for i, tick in enumerate(["2,500", "2,000", "1,500", "1,000", "500", "0"]):
+        _text(pdf, 52, 104 + 19 * i, tick, 7)
+    _text(pdf, 200, 110, "Boys", 7)
+    _text(pdf, 200, 121, "Girls", 7)
+    for i, label in enumerate(["2017", "2018", "2019"]):
+        _text(pdf, 90 + 55 * i, 222, label, 7)
+    _text(pdf, 50, 240, "Source: national border records.", 7)
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_xy(315, 80)
+    pdf.multi_cell(230, 13, " ".join(RIGHT[:5]))
+    _columns(pdf, 300, LEFT[:6], RIGHT[5:11])
+    return _bytes(pdf)
+
+
+def running_header_digit_spacing(pages: int = 6) -> bytes:
+    """Pages whose running header prints its year with spaces that come and go ("2017", "201 7", "2 0 1 7")."""
+    pdf = _pdf()
+    years = ["2017", "201 7", "20 1 7", "2 0 1 7"]
+    for index in range(pages):
+        pdf.add_page()
+        _text(pdf, 50, 30, f"ARIZONA STATE UNIVERSITY  APRIL {years[index % len(years)]}", 9, "B")
+        pdf.set_font("Helvetica", size=10)
+        pdf.set_xy(50, 80)
+        pdf.multi_cell(495, 13, " ".join(LEFT[index : index + 4]))
+    return _bytes(pdf)

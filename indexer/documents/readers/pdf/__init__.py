@@ -10,6 +10,7 @@ text is mostly unreadable are named (`quality`).
 from __future__ import annotations
 
 from indexer.documents.readers.pdf.assemble import items_of
+from indexer.documents.readers.pdf.headings import fold
 from indexer.documents.readers.pdf.quality import unreadable_pages
 from indexer.documents.readers.pdf.source import load
 from indexer.documents.readers.result import Read
@@ -20,7 +21,7 @@ __all__ = ["read_pdf"]
 
 
 def read_pdf(data: bytes) -> Read:
-    """Read a PDF's bytes into structure and title candidates (metadata title, then the largest text up front).
+    """Read a PDF's bytes into structure and title candidates (metadata title, then the cover's, best first).
 
     Raises:
         UnreadableFileError: the PDF is encrypted, broken, or has no text layer.
@@ -29,7 +30,7 @@ def read_pdf(data: bytes) -> Read:
         source = load(data)
         if source.chars == 0 or not any(source.segments):
             raise UnreadableFileError("no text layer: run OCR first, e.g. ocrmypdf")
-        items, labels, largest = items_of(source)
+        items, labels, printed = items_of(source)
     except UnreadableFileError:
         raise
     except (ValueError, TypeError, OSError, RuntimeError, IndexError, KeyError, ArithmeticError) as exc:
@@ -38,5 +39,11 @@ def read_pdf(data: bytes) -> Read:
         raise UnreadableFileError(
             "its only text is what repeats on every page (running headers, footers, page numbers): nothing to index"
         )
-    titles = tuple(t for t in (source.title, largest) if t)
-    return Read(from_items(items, labels), titles, unreadable_pages(source.segments))
+    return Read(from_items(items, labels), _titles(source.title, printed), unreadable_pages(source.segments))
+
+
+def _titles(metadata: str, printed: tuple[str, ...]) -> tuple[str, ...]:
+    """The metadata title first, unless the cover prints it at more length ("KILM 3" for "KILM 3. Status in ...")."""
+    first = fold(metadata)
+    longer = [t for t in printed[:2] if first and fold(t).startswith(first + " ")]
+    return tuple(dict.fromkeys(t for t in (*longer[:1], metadata, *printed) if t))

@@ -1,9 +1,11 @@
-"""From a PDF's positioned text to the reader's items, labels and largest title."""
+"""From a PDF's positioned text to the reader's items, labels and the titles its cover prints."""
 
 from __future__ import annotations
 
-from indexer.documents.readers.pdf.blocks import Block, Line, classify, group, join_two, to_lines, vocabulary
+from indexer.documents.readers.pdf.blocks import Block, classify, group, join_two, to_lines, vocabulary
 from indexer.documents.readers.pdf.columns import reading_order
+from indexer.documents.readers.pdf.cover import cover_of, unmark_cover
+from indexer.documents.readers.pdf.figures import drop_chart_text
 from indexer.documents.readers.pdf.headings import body_size, mark_headings
 from indexer.documents.readers.pdf.matter import mark_matter
 from indexer.documents.readers.pdf.running import strip_running
@@ -15,9 +17,10 @@ _SENTENCE_END = (".", "!", "?", ":", ";")
 _SKIPPED = (BlockKind.FOOTNOTE, BlockKind.CAPTION)  # what may sit between a paragraph and its continuation
 
 
-def items_of(source: Source) -> tuple[list[Item], list[str | None], str]:
-    """The items of the document, the printed label of each page and the largest text of its first page."""
+def items_of(source: Source) -> tuple[list[Item], list[str | None], tuple[str, ...]]:
+    """The items of the document, the printed label of each page and the title candidates of its cover."""
     pages, numbers = strip_running(source.segments, source.heights)
+    cover = cover_of(pages)
     labels = source.page_labels if any(source.page_labels) else numbers
     lines = [to_lines(reading_order(segments), index) for index, segments in enumerate(pages, start=1)]
     every = [line for page in lines for line in page]
@@ -28,9 +31,11 @@ def items_of(source: Source) -> tuple[list[Item], list[str | None], str]:
         for block in group(page_lines, height, body):
             classify(block, height, body, words)
             blocks.append(block)
+    blocks = drop_chart_text(blocks, body)
     mark_headings(blocks, body, source.outline)
+    unmark_cover(blocks, cover, [source.title, *cover.titles[:1]], body)
     mark_matter(blocks)
-    return _items(_rejoin(blocks, words)), labels, _largest(lines)
+    return _items(_rejoin(blocks, words)), labels, cover.titles
 
 
 def _rejoin(blocks: list[Block], words: set[str]) -> list[Block]:
@@ -69,12 +74,3 @@ def _items(blocks: list[Block]) -> list[Item]:
         else:
             items.append(Item(b.kind, b.text, 0, b.page))
     return items
-
-
-def _largest(pages: list[list[Line]]) -> str:
-    """The lines of the largest font on the first page with text, joined."""
-    for lines in pages[:2]:
-        if lines:
-            size = max(line.size for line in lines)
-            return " ".join(line.text for line in lines if line.size >= size - 0.5)
-    return ""

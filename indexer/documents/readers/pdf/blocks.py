@@ -19,7 +19,9 @@ _BULLET = re.compile(
     r"^(?:[\u2022\u25cf\u25aa\u25a0\u25e6\u2023\u2043\u2219\u00b7\uf0b7\uf0a7\uf076\uf0d8\u27a2\u2713]\s*|[-*\u2013\u2014o]\s+)"
 )
 _CAPTION = re.compile(
-    r"^(?:Figure|Fig\.|Table|Chart|Graph|Box|Map|Exhibit|Diagram|Infographic)\s+(?:[A-Z]?\d[\w.\-]*|[IVX]{1,5})\b", re.I
+    r"^(?:Figure|Fig\.|Table|Chart|Graph|Box|Map|Exhibit|Diagram|Infographic)(?:\s+|\s*No\.?\s*)"
+    r"(?:[A-Z]?\d[\w.\-]*|[IVX]{1,5})\b",
+    re.I,
 )
 _FOOTNOTE = re.compile(r"^\d{1,3}(?:\s+[A-Za-z\u201c\"(]|(?=[A-Z]))")
 _MARKER = re.compile(r"^(?:\(?\d{1,2}(?:\.\d{1,2})*[.)]?|\(?[A-Za-z][.)]|[ivxIVX]{1,4}[.)])$")

@@ -7,6 +7,7 @@ its rows stay whole). Each side is searched for a gutter of its own, so three co
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from indexer.documents.readers.pdf.lines import Segment
@@ -16,6 +17,9 @@ _MIN_GUTTER = 6.0  # the narrowest gap between two columns, in points
 _MAX_DEPTH = 3
 _CELL_SHARE = 0.3  # a table row's cells are each narrower than this share of the row
 _PROSE_CHARS = 18  # the mean characters per line of a side that reads as prose
+_LONG_CHARS = 24  # a segment this long is a line of prose, not a chart label or a table cell
+_BRIDGING = 0.15  # among lines of prose, the share of a column's lines that may cross its gutter
+_ALIGNED = 0.5  # a table's sides share baselines: at least this share of one side's lines has a partner
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,8 @@ def _crosses(line: list[Segment], gutter: float) -> bool:
 def _band(band: list[list[Segment]], gutter: float, depth: int, rows: list[Row]) -> None:
     left = [s for line in band for s in line if s.x1 <= gutter]
     right = [s for line in band for s in line if s.x0 >= gutter]
-    if _prose(left) and _prose(right):
+    left_prose, right_prose = _prose(left), _prose(right)
+    if (left_prose and right_prose) or ((left_prose or right_prose) and not _aligned(left, right)):
         _order(left, depth + 1, rows)
         _order(right, depth + 1, rows)
     else:
@@ -90,6 +95,21 @@ def _prose(side: list[Segment]) -> bool:
     return chars / len(lines) >= _PROSE_CHARS
 
 
+def _aligned(left: list[Segment], right: list[Segment]) -> bool:
+    """Whether the two sides share their baselines, as a table's columns do (a figure beside prose does not)."""
+    if not left or not right:
+        return False
+    fewer, more = sorted((left, right), key=len)
+    bottoms = sorted(s.bottom for s in more)
+    matched = sum(1 for s in fewer if _near(bottoms, s.bottom, 0.25 * s.size))
+    return matched >= _ALIGNED * len(fewer)
+
+
+def _near(values: list[float], value: float, tolerance: float) -> bool:
+    i = bisect_left(values, value - tolerance)
+    return i < len(values) and values[i] <= value + tolerance
+
+
 def y_lines(segments: list[Segment]) -> list[list[Segment]]:
     """Segments grouped into visual lines, top to bottom (a segment joins a line it overlaps by half its height)."""
     lines: list[list[Segment]] = []
@@ -105,7 +125,21 @@ def y_lines(segments: list[Segment]) -> list[list[Segment]]:
 
 
 def _gutter(segments: list[Segment]) -> float | None:
-    """The x of the gap between columns that has the most text on both sides, if there is one."""
+    """The x of the gap between columns that has the most text on both sides, if there is one.
+
+    Where a figure's labels or a table's cells bridge the gap, it is looked for again among the lines of prose only.
+    """
+    found = _gap(segments, segments)
+    if found is None:
+        long = [s for s in segments if len(s.text) >= _LONG_CHARS]
+        if len(long) < len(segments):
+            found = _gap(long, segments, bridging=_BRIDGING)
+    return found
+
+
+def _gap(segments: list[Segment], every: list[Segment], bridging: float = 0.0) -> float | None:
+    """The best gutter between `segments`, scored by the text of `every` segment on both sides of it; up to
+    `bridging` times the most lines over any point may cross it (a figure's title centred over the gap)."""
     if len(segments) < 4:
         return None
     x0 = min(s.x0 for s in segments)
@@ -115,7 +149,7 @@ def _gutter(segments: list[Segment]) -> float | None:
         return None
     coverage = _coverage(segments, x0, width)
     narrow = sum(1 for s in segments if s.x1 - s.x0 < 0.6 * width)
-    allowed = max(1, narrow // 30)
+    allowed = max(1, narrow // 30, round(bridging * max(coverage)))
     best: tuple[int, float] | None = None
     lo, hi = int(0.15 * width / _BIN), int(0.85 * width / _BIN)
     start = None
@@ -125,11 +159,11 @@ def _gutter(segments: list[Segment]) -> float | None:
             continue
         if start is not None and (i - start) * _BIN >= _MIN_GUTTER:
             g = x0 + (start + i) / 2 * _BIN
-            score = _both_sides(segments, g)
+            score = _both_sides(every, g)
             if score > 0 and (best is None or score > best[0]):
                 best = (score, g)
         start = None
-    total = sum(len(s.text) for s in segments)
+    total = sum(len(s.text) for s in every)
     return best[1] if best is not None and best[0] >= 0.12 * total else None
 
 

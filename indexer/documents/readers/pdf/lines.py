@@ -63,7 +63,7 @@ def page_segments(textpage: Any, page_height: float) -> list[Segment]:
     pieces = []
     for box, start, end in zip(boxes, starts, ends, strict=True):
         piece = _piece(textpage, box, start, end, page_height)
-        if piece is not None:
+        if piece is not None and piece.bottom > 0 and piece.top < page_height:  # text off the page is not shown
             pieces.append(piece)
     return _merge(pieces)
 

@@ -16,6 +16,8 @@ from indexer.documents.readers.pdf.columns import y_lines
 from indexer.documents.readers.pdf.lines import Segment
 
 _EDGE = 0.12  # the share of the page height, at the top and at the bottom, where running lines sit
+_NEAR_EDGE = 0.2  # further in, a line is running only where it repeats at the same height
+_SAME_HEIGHT = 3.0  # points within which a repeated line is at the same height
 _EDGE_LINES = 3  # how many lines from each edge may be running
 _NUMBER_ONLY = re.compile(
     r"^(?:page\s+)?[-\u2013\u2014(\[|]?\s*(\d{1,4}|[ivxlcdm]{1,8})\s*[-\u2013\u2014)\]|]?(?:\s*(?:of|/)\s*\d{1,4})?$",
@@ -25,7 +27,7 @@ _END_NUMBER = re.compile(
     r"(?:^|[\s|\u2022\u00b7])(\d{1,4}|[ivxlcdm]{1,8})$|^(\d{1,4}|[ivxlcdm]{1,8})(?:[\s|\u2022\u00b7]|$)", re.I
 )
 _ROMAN = re.compile(r"^m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.IGNORECASE)
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"\d(?:[\d\s.,]*\d)?")  # "2017", "201 7" and "1,204" alike
 _MAX_WORDS = 15  # a running header or footer is short
 _NEIGHBOURS = 12  # a number is confirmed by another with the same offset within this many pages
 
@@ -64,16 +66,29 @@ def _edge_segments(segments: list[Segment], height: float) -> list[tuple[Segment
     lines = y_lines(segments)
     found: list[tuple[Segment, str]] = []
     for line in lines[:_EDGE_LINES]:
-        if line[0].bottom <= _EDGE * height:
-            found.extend((s, "top") for s in line)
+        zone = _zone(line[0], line[0].bottom <= _EDGE * height, line[0].bottom <= _NEAR_EDGE * height, "top")
+        if zone:
+            found.extend((s, zone) for s in line)
     for line in lines[-_EDGE_LINES:] if len(lines) > _EDGE_LINES else lines:
-        if line[0].top >= (1 - _EDGE) * height and not any(f[0] is line[0] for f in found):
-            found.extend((s, "bottom") for s in line)
+        if any(f[0] is line[0] for f in found):
+            continue
+        top = line[0].top
+        zone = _zone(line[0], top >= (1 - _EDGE) * height, top >= (1 - _NEAR_EDGE) * height, "bottom")
+        if zone:
+            found.extend((s, zone) for s in line)
     return found
 
 
+def _zone(segment: Segment, edge: bool, near: bool, name: str) -> str:
+    """The zone a line is compared in: the edge, or its height where it is only near the edge."""
+    if edge:
+        return name
+    return f"{name}@{round(segment.top / _SAME_HEIGHT)}" if near else ""
+
+
 def _key(segment: Segment, zone: str) -> str:
-    return zone + ":" + _DIGITS.sub("#", segment.text.casefold())
+    """What a running line has in common from page to page: its zone and its text, digits and spaces aside."""
+    return zone + ":" + " ".join(_DIGITS.sub("#", segment.text.casefold()).split())
 
 
 def _numbers(page: int, text: str) -> list[_Number]:

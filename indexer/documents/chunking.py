@@ -98,8 +98,9 @@ def _chunk_section(
         return end - start <= settings.max_chars and tokens(start, end) <= settings.max_tokens
 
     units = _units(doc.text, blocks, fits, settings.max_chars)
+    page_starts = {b.start for a, b in zip(blocks, blocks[1:], strict=False) if b.page != a.page}
     next_block = 0
-    for start, end in _merge(units, tokens, fits, settings.min_tokens):
+    for start, end in _merge(units, tokens, fits, settings.min_tokens, page_starts):
         while next_block < len(blocks) - 1 and blocks[next_block].end <= start:
             next_block += 1
         yield Chunk(
@@ -238,15 +239,21 @@ def _pack(spans: Iterable[tuple[int, int]], fits: Fits, max_chars: int) -> Itera
 
 
 def _merge(
-    units: list[tuple[int, int, bool]], tokens: Callable[[int, int], int], fits: Fits, min_tokens: int
+    units: list[tuple[int, int, bool]],
+    tokens: Callable[[int, int], int],
+    fits: Fits,
+    min_tokens: int,
+    page_starts: set[int] | frozenset[int] = frozenset(),
 ) -> list[tuple[int, int]]:
-    """Join a unit to the chunk before it while that chunk is sticky or still small."""
+    """Join a unit to the chunk before it while that chunk is sticky, or while one of them is still small
+    and the unit does not start a new page (a passage cites the page it starts on: small pieces of
+    several pages would cite the first for all of them)."""
     out: list[tuple[int, int]] = []
     sticky = False
     for start, end, unit_sticky in units:
         if out:
             prev_start, _ = out[-1]
-            small = tokens(*out[-1]) < min_tokens or tokens(start, end) < min_tokens
+            small = start not in page_starts and (tokens(*out[-1]) < min_tokens or tokens(start, end) < min_tokens)
             if (sticky or small) and fits(prev_start, end):
                 out[-1] = (prev_start, end)
                 sticky = unit_sticky

@@ -164,3 +164,20 @@ def test_a_page_without_a_printed_label_is_cited_by_its_index() -> None:
     )
     assert [(p.number, p.label) for p in doc.pages] == [(1, "ii"), (2, "2")]
     assert doc.text[doc.pages[1].start :].startswith("Body text.")
+
+
+def test_small_pieces_of_two_pages_are_two_passages_each_citing_its_page() -> None:
+    doc = _paged(
+        [
+            Item(BlockKind.HEADING, "Wages", 1, page=1),
+            Item(BlockKind.PARAGRAPH, "Wages rose by a third.", page=1),
+            Item(BlockKind.PARAGRAPH, "Hours fell in 2020.", page=2),
+            Item(BlockKind.PARAGRAPH, "Overtime was rare.", page=2),
+        ],
+        ["7", "8"],
+    )
+    chunks = chunk_document(doc, HashingEmbedder().count_tokens)
+    assert [(c.text, c.page_label) for c in chunks] == [
+        ("Wages\n\nWages rose by a third.", "7"),
+        ("Hours fell in 2020.\n\nOvertime was rare.", "8"),
+    ]

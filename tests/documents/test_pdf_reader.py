@@ -84,6 +84,13 @@ def test_contents_headings_and_references() -> None:
     assert levels["Introduction"] < levels["Scope of the study"]
 
 
+def test_a_contents_heading_set_larger_than_the_chapters_holds_none_of_them() -> None:
+    structure = read_pdf(pdfs.contents_and_references(contents_size=22)).structure
+    paths = [s.path for s in structure.sections if s.path]
+    assert ("Contents",) in paths and ("Introduction", "Scope of the study") in paths
+    assert not any(p[0] == "Contents" and len(p) > 1 for p in paths)
+
+
 def test_an_encrypted_pdf_says_to_remove_the_password() -> None:
     with pytest.raises(UnreadableFileError, match="encrypted PDF: save a copy without a password"):
         read_pdf(pdfs.encrypted())

@@ -136,16 +136,17 @@ def _check_merging(
     doc: Document, own: list[Chunk], blocks: list[Block], count: Callable[[str], int], limits: ChunkerSettings
 ) -> None:
     """A small chunk, or a chunk that is only its heading, stands alone only when joining the next overflows
-    (the window in tokens or the cap in characters)."""
+    (the window in tokens or the cap in characters) or, for a small one, when the next starts a new page."""
     heading = blocks[0] if blocks[0].kind is BlockKind.HEADING else None
     path = own[0].embed_text[: len(own[0].embed_text) - len(own[0].text)]
 
     def overflows(a: Chunk, b: Chunk) -> bool:
         return b.end - a.start > limits.max_chars or count(path + doc.text[a.start : b.end]) > limits.max_tokens
 
+    page_starts = {y.start for x, y in zip(blocks, blocks[1:], strict=False) if y.page != x.page}
     for a, b in zip(own, own[1:], strict=False):
         if count(a.embed_text) < limits.min_tokens:
-            assert overflows(a, b)
+            assert overflows(a, b) or b.start in page_starts  # a new page starts a new passage
     first = own[0]
     if heading is not None and first.end == heading.end and count(path + first.text) <= limits.max_tokens:
         assert len(own) > 1 and overflows(first, own[1])

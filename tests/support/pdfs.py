@@ -114,11 +114,11 @@ def ligatures_and_hyphens() -> bytes:
     return _bytes(pdf)
 
 
-def contents_and_references() -> bytes:
-    """A contents page, a chapter with headings by size, and a references page."""
+def contents_and_references(contents_size: int = 16) -> bytes:
+    """A contents page (its heading `contents_size` pt), a chapter with headings by size, and a references page."""
     pdf = _pdf()
     pdf.add_page()
-    _heading(pdf, 60, "Contents", 16)
+    _heading(pdf, 60, "Contents", contents_size)
     pdf.set_font("Helvetica", size=10)
     for i, (title, page) in enumerate([("Introduction", 1), ("Methods of the survey", 4), ("References", 9)]):
         pdf.set_xy(50, 100 + 14 * i)

@@ -4,6 +4,8 @@ A contents section opens with a "Contents" heading (or "List of figures"...) and
 end with a page number or dot leaders; a references section opens with "References", "Bibliography",
 "Index"... and runs to the next heading of the same or a higher level. Outside them, lines with dot
 leaders are contents and paragraphs that open like a citation ("Author, A. (2019).") are references.
+A contents heading never holds the document's sections: set larger than the chapter headings, it would
+otherwise root every section path ("Table of contents > Chapter II > 2.1 Coverage").
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ def mark_matter(blocks: list[Block]) -> None:
     """Mark the blocks of contents and reference sections."""
     state: BlockKind | None = None
     opened = 0
+    contents_headings: list[Block] = []  # since the last heading that is not a contents heading
     for b in blocks:
         if b.kind is BlockKind.HEADING:
             title = fold(b.text)
             if _CONTENTS.match(title):
                 state, opened = BlockKind.CONTENTS, b.level
+                contents_headings.append(b)
                 continue
+            _close_contents(contents_headings, b.level)
             if _REFERENCES.match(title):
                 state, opened = BlockKind.REFERENCES, b.level
                 continue
@@ -53,6 +58,13 @@ def mark_matter(blocks: list[Block]) -> None:
                 b.kind = BlockKind.REFERENCES
                 continue
         _mark_alone(b)
+
+
+def _close_contents(contents_headings: list[Block], level: int) -> None:
+    """The next heading after a run of contents headings is none of their children: it gets their level."""
+    for heading in contents_headings:
+        heading.level = max(heading.level, level)
+    contents_headings.clear()
 
 
 def _mark_alone(b: Block) -> None:

@@ -91,6 +91,15 @@ def test_a_contents_heading_set_larger_than_the_chapters_holds_none_of_them() ->
     assert not any(p[0] == "Contents" and len(p) > 1 for p in paths)
 
 
+def test_a_list_item_keeps_its_wrapped_line_set_apart_from_it() -> None:
+    structure = read_pdf(pdfs.list_item_wrapped_apart()).structure
+    assert _blocks(structure)[-1][:2] == (
+        BlockKind.LIST,
+        "- Most women arrested held the role of a bottom, the most trusted person of the trafficker, "
+        "who may also recruit victims.",
+    )
+
+
 def test_an_encrypted_pdf_says_to_remove_the_password() -> None:
     with pytest.raises(UnreadableFileError, match="encrypted PDF: save a copy without a password"):
         read_pdf(pdfs.encrypted())

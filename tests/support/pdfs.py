@@ -277,3 +277,21 @@ def running_header_digit_spacing(pages: int = 6) -> bytes:
         pdf.set_xy(50, 80)
         pdf.multi_cell(495, 13, " ".join(LEFT[index : index + 4]))
     return _bytes(pdf)
+
+
+def list_item_wrapped_apart() -> bytes:
+    """Two bullets; the second one's wrapped line is set further down than a line gap, as some reports do."""
+    pdf = _pdf()
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    top = 140
+    for item in ("Three-quarters of the cases involved only minor victims.", "Most women arrested held the role of"):
+        pdf.set_xy(50, top)
+        pdf.cell(10, 13, "-")
+        pdf.set_xy(62, top)
+        pdf.cell(480, 13, item)
+        top += 16
+    pdf.set_xy(62, top + 20)
+    pdf.cell(480, 13, "a bottom, the most trusted person of the trafficker, who may also recruit victims.")
+    return _bytes(pdf)

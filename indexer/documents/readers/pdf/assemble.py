@@ -52,12 +52,14 @@ def _rejoin(blocks: list[Block], words: set[str]) -> list[Block]:
 
 
 def _continues(last: Block, block: Block) -> bool:
-    if last.kind is not BlockKind.PARAGRAPH or block.kind is not BlockKind.PARAGRAPH:
+    """Whether `block` is the rest of `last`: a paragraph cut by a column or page break, or the wrapped
+    lines of a list item that were set apart from its bullet."""
+    if last.kind not in (BlockKind.PARAGRAPH, BlockKind.LIST) or block.kind is not BlockKind.PARAGRAPH:
         return False
     end, start = last.lines[-1], block.first
     moved = start.page != end.page or start.region != end.region
     return (
-        moved
+        (moved or last.kind is BlockKind.LIST)
         and not last.text.endswith(_SENTENCE_END)
         and start.text[:1].islower()
         and abs(start.size - end.size) <= 0.6

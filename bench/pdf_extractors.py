@@ -1,9 +1,11 @@
 """PDF text extractors compared on real reports: is each answer key on its page, how fast, what fails.
 
 For issue 13 (layout-aware PDF reading): which extractor to build on. Candidates, each used plainly
-(no column detection of our own): pypdf's layout mode (what `indexer/documents/readers.py` uses today),
-pypdf's plain mode, pypdfium2 (PDFium; `get_text_range` and `get_text_bounded`), pdfplumber's
-`extract_text()` and pdfminer.six's `extract_text()` (its own layout analysis, default LAParams).
+(no column detection of our own): pypdf's layout mode (the reader before issue 13), pypdf's plain
+mode, pypdfium2 (PDFium; `get_text_range` and `get_text_bounded`), pdfplumber's `extract_text()` and
+pdfminer.six's `extract_text()` (its own layout analysis, default LAParams). Beside them, the reader
+built on pypdfium2 (`indexer.documents.readers.read_pdf`: columns, running lines, paragraphs; a page's
+text is its blocks, so a paragraph continued from the page before counts on the page it starts on).
 
 On the 13 PDFs of `../shared/realdocs/docs/`, per extractor:
 - key recall on the page: for every answerable question (singles and conversation turns) whose
@@ -93,6 +95,25 @@ def _pdfium(bounded: bool) -> Pages:
     return pages
 
 
+def _askreport(path: Path) -> list[PageText]:
+    import pypdfium2 as pdfium
+
+    from indexer.documents.readers import read_pdf
+
+    document = pdfium.PdfDocument(path)
+    count = len(document)
+    document.close()
+    try:
+        structure = read_pdf(path.read_bytes()).structure
+    except Exception as exc:  # the whole document failed: every page counts as failed
+        return [exc] * count
+    texts: list[list[str]] = [[] for _ in range(count)]
+    for block in structure.blocks:
+        if block.page is not None and 1 <= block.page <= count:
+            texts[block.page - 1].append(structure.text[block.start : block.end])
+    return ["\n".join(t) for t in texts]
+
+
 def _pdfplumber(path: Path) -> list[PageText]:
     import pdfplumber
 
@@ -125,7 +146,14 @@ class Extractor:
 
 EXTRACTORS = (
     Extractor(
-        "pypdf layout (today)",
+        "askreport reader",
+        "pypdfium2",
+        "`indexer.documents.readers.read_pdf` (pdfium text rects, our reading order and blocks)",
+        "blocks with their page, kind and heading level",
+        _askreport,
+    ),
+    Extractor(
+        "pypdf layout (before issue 13)",
         "pypdf",
         '`extract_text(extraction_mode="layout")`',
         "no glyph boxes: text runs with their matrix and font through `visitor_text` (no widths)",

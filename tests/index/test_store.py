@@ -54,7 +54,7 @@ def test_manifest_records_the_build(built: tuple[Path, HashingEmbedder], report)
     assert data["format_version"] == 4
     assert data["model_name"] == fake.name and data["model_dim"] == fake.dim
     assert data["chunker"] == {"max_tokens": 256, "min_tokens": 64}
-    assert data["counts"] == {"documents": 1, "chunks": data["chunk_count"], "skipped": 0}
+    assert data["counts"] == {"documents": 1, "chunks": data["chunk_count"], "skipped": 0, "unreadable_pages": 0}
     assert data["documents"][0]["content_hash"] == report.content_hash
     assert data["generation"] == current_name(root)
     assert data["built_at"].endswith("+00:00")

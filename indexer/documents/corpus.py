@@ -222,14 +222,15 @@ def _read_at_most(fd: int, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every non-hidden file under the corpus directory but metadata sidecars (`*.meta.json`), in a stable order.
+def corpus_files(corpus_dir: Path, sidecars: bool = False) -> list[Path]:
+    """Every non-hidden file under the corpus directory but metadata sidecars (`*.meta.json`, listed too
+    with `sidecars`: what a watcher must look at), in a stable order.
 
     Directories that vanish during the scan are passed over. Symbolic links are not followed out of
     the corpus: a link whose target lies outside it, or that leads nowhere, is left out. Named pipes,
     devices and sockets are listed (loading skips them with a reason).
     """
-    return [path for path in _all_files(corpus_dir) if not is_sidecar(path)]
+    return [path for path in _all_files(corpus_dir) if sidecars or not is_sidecar(path)]
 
 
 def _all_files(corpus_dir: Path) -> list[Path]:

@@ -112,11 +112,11 @@ def watch(
 
 
 def _corpus_state(corpus: Path) -> list[tuple[str, int, int]]:
-    """Path, modification time and size of every corpus file: what a rebuild would see."""
+    """Path, modification time and size of every corpus file and sidecar: what a rebuild would see."""
     from indexer import AskreportError, corpus_files
 
     try:
-        files = corpus_files(corpus)
+        files = corpus_files(corpus, sidecars=True)
     except AskreportError:
         return []
     state = []

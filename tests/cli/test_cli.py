@@ -125,6 +125,11 @@ def test_watch_rebuilds_when_the_corpus_changes(tmp_path: Path) -> None:
         lines = read_until(proc, "is now current", 120)
         assert any("rebuilding" in line for line in lines)
         assert any("indexed 2 documents into 2 chunks: 1 embedded, 1 reused" in line for line in lines)
+        (corpus / "two.md.meta.json").write_text('{"title": "Shelters in Thailand"}')  # a title, no new text
+        lines = read_until(proc, "is now current", 120)
+        assert any("indexed 2 documents into 2 chunks: 0 embedded, 2 reused" in line for line in lines)
+        info = json.loads(run("info", "--json", "--index", str(index)).stdout)
+        assert {d["id"]: d["title"] for d in info["documents"]}["two.md"] == "Shelters in Thailand"
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from indexer import Hit, IndexGeneration
 from server.engine import Answer
 from server.schemas import AskResponse, CitationOut, HighlightOut, IndexRef, PassageOut
-from server.security import link_signature
+from server.security import file_link_signature, link_signature
 from server.settings import Settings
 
 
@@ -20,10 +20,17 @@ def source_url(document: str, start: int, end: int, settings: Settings | None = 
     return f"/documents/{quote(document, safe='')}?start={start}&end={end}{signature}"
 
 
-def file_url(document: str, pdf_page: int | None, settings: Settings | None = None, content_hash: str = "") -> str:
-    """The original file, at the 1-based page `pdf_page` when there is one (signed while keys are on)."""
-    signature = link_signature(settings, document, content_hash, None, None) if settings is not None else ""
-    query = f"?{signature.removeprefix('&')}" if signature else ""
+def file_url(
+    document: str,
+    pdf_page: int | None,
+    settings: Settings | None = None,
+    content_hash: str = "",
+    expires: int | None = None,
+) -> str:
+    """The original file, at the 1-based page `pdf_page` when there is one (signed while keys are on,
+    until `expires` when given)."""
+    signature = file_link_signature(settings, document, content_hash, expires) if settings is not None else ""
+    query = f"?{signature}" if signature else ""
     fragment = f"#page={pdf_page}" if pdf_page is not None else ""
     return f"/documents/{quote(document, safe='')}/file{query}{fragment}"
 

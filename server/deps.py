@@ -9,6 +9,7 @@ before the limit). A route without `RateLimit` is never limited (health checks, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Query, Request
@@ -19,6 +20,7 @@ from server.conversations import ConversationStore
 from server.engine import Engine
 from server.ratelimit import RateLimiter, enforce, identity_of, is_loopback
 from server.security import (
+    LinkKind,
     Role,
     check_admin,
     check_admin_enabled,
@@ -111,11 +113,33 @@ def require_source_access(
         check_search(settings, _given(credentials))
         return
 
+    check_signed_link(settings, document_id, (start, end), (exp, sig), _served_hash(engine, document_id))
+
+
+def require_file_access(
+    settings: SettingsDep,
+    engine: EngineDep,
+    document_id: str,
+    credentials: Credentials,
+    exp: Annotated[int | None, Query(description="Expiry of a signed link (unix time).")] = None,
+    sig: Annotated[str | None, Query(max_length=64, description="Signature of a signed link.")] = None,
+) -> None:
+    """The original file: a search key, or a signed link to this file that has not expired."""
+    if not settings.search_key_list or sig is None or exp is None:
+        check_search(settings, _given(credentials))
+        return
+    signed = (exp, sig)
+    check_signed_link(settings, document_id, (None, None), signed, _served_hash(engine, document_id), LinkKind.FILE)
+
+
+def _served_hash(engine: Engine, document_id: str) -> Callable[[], str | None]:
+    """The content hash of the served version of a document (None: not in the served index)."""
+
     def served_hash() -> str | None:
         generation = engine.generation()
         return next((d.content_hash for d in generation.manifest.documents if d.id == document_id), None)
 
-    check_signed_link(settings, document_id, (start, end), (exp, sig), served_hash)
+    return served_hash
 
 
 RateLimit = Depends(rate_limit)
@@ -123,6 +147,7 @@ SearchAccess = Depends(require_search)
 AdminEnabled = Depends(require_admin_enabled)
 AdminAccess = Depends(require_admin)
 SourceAccess = Depends(require_source_access)
+FileAccess = Depends(require_file_access)
 
 # --- what the OpenAPI schema says about keys ---------------------------------------------------
 

@@ -3,7 +3,8 @@
 The path comes from the index, never from the request, and is read with the corpus's own checks
 (a regular file inside the corpus, within the size limit). The bytes must be the ones indexed
 (their SHA-256 is the document's content hash): a file changed since the build is refused, so a
-citation's page always points into the version it was cut from. HTML and other active content is
+citation's page always points into the version it was cut from; at most `MAX_AT_ONCE` files are held
+in memory at a time. HTML and other active content is
 served under a sandboxing Content-Security-Policy, so a document cannot run script on this origin
 (PDFs are not: the browser's PDF viewer does not open in a sandbox).
 """
@@ -11,6 +12,7 @@ served under a sandboxing Content-Security-Policy, so a document cannot run scri
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
@@ -29,10 +31,27 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 _FALLBACK_TYPE = "application/octet-stream"
+MAX_AT_ONCE = 4  # originals read into memory at the same time (each up to ASKREPORT_MAX_FILE_MB)
+_WAIT_S = 30
+_SERVING = threading.BoundedSemaphore(MAX_AT_ONCE)
 
 
 def original_file(doc: Document, corpus_dir: Path, max_bytes: int) -> Response:
-    """The response carrying `doc`'s file. Raises HTTPException 404 (gone) or 409 (changed since indexed)."""
+    """The response carrying `doc`'s file. Raises HTTPException 404 (gone), 409 (changed since indexed)
+    or 503 (`MAX_AT_ONCE` originals are being read already, for longer than `_WAIT_S`)."""
+    if not _SERVING.acquire(timeout=_WAIT_S):
+        raise HTTPException(
+            503,
+            detail=f"{MAX_AT_ONCE} original files are being served already: retry in a few seconds",
+            headers={"Retry-After": "5"},
+        )
+    try:
+        return _response(doc, corpus_dir, max_bytes)
+    finally:
+        _SERVING.release()
+
+
+def _response(doc: Document, corpus_dir: Path, max_bytes: int) -> Response:
     path = corpus_dir / doc.source
     try:
         data = read_bytes(path, corpus_dir, max_bytes)

@@ -28,6 +28,13 @@ LINK_LIFETIME = 3600
 CLOCK_SLACK = 60  # seconds a link's expiry may lie beyond LINK_LIFETIME (clocks of several workers)
 
 
+class LinkKind(StrEnum):
+    """What a signed link opens: a signature for one never opens the other."""
+
+    VIEW = "view"  # the source view of one span
+    FILE = "file"  # the original file
+
+
 class Role(StrEnum):
     """What a request's key allows."""
 
@@ -108,11 +115,16 @@ def _signing_key(settings: Settings) -> bytes:
 
 
 def _signature(
-    settings: Settings, document: str, content_hash: str, start: int | None, end: int | None, expires: int
+    settings: Settings,
+    kind: LinkKind,
+    document: str,
+    content_hash: str,
+    span: tuple[int | None, int | None],
+    expires: int,
 ) -> str:
     # the content hash binds the link to this version of the document: a replaced one (or another
     # document that later takes the same id) does not open with it
-    message = f"{document}\0{content_hash}\0{start}\0{end}\0{expires}".encode()
+    message = f"{kind}\0{document}\0{content_hash}\0{span[0]}\0{span[1]}\0{expires}".encode()
     return hmac.new(_signing_key(settings), message, hashlib.sha256).hexdigest()[:32]
 
 
@@ -120,16 +132,27 @@ def link_signature(
     settings: Settings,
     document: str,
     content_hash: str,
-    start: int | None,
-    end: int | None,
+    start: int,
+    end: int,
     now: float | None = None,
 ) -> str:
-    """`&exp=…&sig=…` for a source-view link while search keys are on, else an empty string; a link to
-    the original file signs no span (`start` and `end` None)."""
+    """`&exp=…&sig=…` for a source-view link to one span while search keys are on, else an empty string."""
     if not settings.search_key_list:
         return ""
     expires = int((now if now is not None else time.time()) + LINK_LIFETIME)
-    return f"&exp={expires}&sig={_signature(settings, document, content_hash, start, end, expires)}"
+    return f"&exp={expires}&sig={_signature(settings, LinkKind.VIEW, document, content_hash, (start, end), expires)}"
+
+
+def file_link_signature(settings: Settings, document: str, content_hash: str, expires: int | None = None) -> str:
+    """`exp=…&sig=…` for a link to the original file while search keys are on, else an empty string.
+
+    `expires` defaults to a full `LINK_LIFETIME` from now; a page opened with a signed link passes that
+    link's expiry, so that following links never extends the access a link gives.
+    """
+    if not settings.search_key_list:
+        return ""
+    expires = expires if expires is not None else int(time.time() + LINK_LIFETIME)
+    return f"exp={expires}&sig={_signature(settings, LinkKind.FILE, document, content_hash, (None, None), expires)}"
 
 
 def _link_refused(detail: str) -> HTTPException:
@@ -142,6 +165,7 @@ def check_signed_link(
     span: tuple[int | None, int | None],
     signed: tuple[int, str],
     served_hash: Callable[[], str | None],
+    kind: LinkKind = LinkKind.VIEW,
 ) -> None:
     """401 unless the signature of `signed` (exp, sig) is for exactly this span of the served version of the
     document and `exp` is near; `served_hash` gives that version's content hash (None: no such document)."""
@@ -157,7 +181,7 @@ def check_signed_link(
     content_hash = served_hash()
     if content_hash is None:
         raise _link_refused("this link's document is not in the served index: search again to get a fresh link")
-    expected = _signature(settings, document_id, content_hash, span[0], span[1], exp)
+    expected = _signature(settings, kind, document_id, content_hash, span, exp)
     # bytes on both sides: compare_digest refuses a str with non-ASCII characters (TypeError, a 500)
     if not hmac.compare_digest(sig.encode(), expected.encode()):
         raise _link_refused(

@@ -14,6 +14,7 @@ from server.deps import (
     KEY_IF_CONFIGURED,
     SEARCH_KEY_401,
     EngineDep,
+    FileAccess,
     RateLimit,
     SearchAccess,
     SettingsDep,
@@ -97,13 +98,17 @@ def document_page(
     settings: SettingsDep,
     start: Annotated[int | None, Query(ge=0)] = None,
     end: Annotated[int | None, Query(ge=0)] = None,
+    exp: Annotated[int | None, Query()] = None,
+    sig: Annotated[str | None, Query()] = None,
 ) -> str:
     generation = engine.generation()
     key = (str(generation.path), generation.manifest.built_at, document_id)
     doc, body = views.get(key, lambda: generation.store.document(document_id))
     span = _check_span(doc, start, end)
     page = doc_page_at(doc, span[0]) if span is not None else None
-    original = file_url(doc.id, page, settings, doc.content_hash)
+    # opened with a signed link: the link to the file ends when that link does, never later
+    signed_until = exp if exp is not None and sig is not None else None
+    original = file_url(doc.id, page, settings, doc.content_hash, signed_until)
     return render_document(doc, span, body, original)
 
 
@@ -120,7 +125,7 @@ def doc_page_at(doc: Document, offset: int) -> int | None:
 @router.get(
     "/documents/{document_id}/file",
     summary="The original file of a document",
-    dependencies=[RateLimit, SourceAccess],
+    dependencies=[RateLimit, FileAccess],
     openapi_extra=KEY_IF_CONFIGURED,
     response_class=Response,
     responses={

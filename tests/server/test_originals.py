@@ -138,3 +138,10 @@ def test_with_search_keys_the_file_needs_a_key_or_the_signed_link_of_an_answer(
         source = keyed.get(str(citation["url"])).text  # the source view signs its own link to the file
         link = source.split('<a href="')[2].split('"')[0].replace("&amp;", "&").split("#")[0]
         assert "/file?exp=" in link and keyed.get(link).status_code == 200
+        view_exp = str(citation["url"]).split("&exp=")[1].split("&")[0]
+        assert f"exp={view_exp}&" in link  # a page opened with a link never hands out a longer-lived one
+        file_query = signed.split("?")[1]
+        page_with_file_signature = f"/documents/{citation['document']}?{file_query}"
+        assert keyed.get(page_with_file_signature).status_code == 401  # a file link opens no source view
+        view_query = str(citation["url"]).split("?")[1]
+        assert keyed.get(f"{bare}?{view_query}").status_code == 401  # a view link opens no file

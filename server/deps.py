@@ -98,6 +98,10 @@ def require_admin(settings: SettingsDep, credentials: Credentials) -> None:
     check_admin(settings, _given(credentials))
 
 
+Expiry = Annotated[int | None, Query(description="Expiry of a signed link (unix time).")]
+Signature = Annotated[str | None, Query(max_length=64, description="Signature of a signed link.")]
+
+
 def require_source_access(
     settings: SettingsDep,
     engine: EngineDep,
@@ -105,15 +109,11 @@ def require_source_access(
     credentials: Credentials,
     start: Annotated[int | None, Query(ge=0)] = None,
     end: Annotated[int | None, Query(ge=0)] = None,
-    exp: Annotated[int | None, Query(description="Expiry of a signed link (unix time).")] = None,
-    sig: Annotated[str | None, Query(max_length=64, description="Signature of a signed link.")] = None,
+    exp: Expiry = None,
+    sig: Signature = None,
 ) -> None:
     """The source view: a search key, or a signed link for exactly this span that has not expired."""
-    if not settings.search_key_list or sig is None or exp is None:
-        check_search(settings, _given(credentials))
-        return
-
-    check_signed_link(settings, document_id, (start, end), (exp, sig), _served_hash(engine, document_id))
+    _key_or_link(settings, engine, document_id, credentials, (start, end), (exp, sig), LinkKind.VIEW)
 
 
 def require_file_access(
@@ -121,15 +121,28 @@ def require_file_access(
     engine: EngineDep,
     document_id: str,
     credentials: Credentials,
-    exp: Annotated[int | None, Query(description="Expiry of a signed link (unix time).")] = None,
-    sig: Annotated[str | None, Query(max_length=64, description="Signature of a signed link.")] = None,
+    exp: Expiry = None,
+    sig: Signature = None,
 ) -> None:
     """The original file: a search key, or a signed link to this file that has not expired."""
+    _key_or_link(settings, engine, document_id, credentials, (None, None), (exp, sig), LinkKind.FILE)
+
+
+def _key_or_link(
+    settings: Settings,
+    engine: Engine,
+    document_id: str,
+    credentials: HTTPAuthorizationCredentials | None,
+    span: tuple[int | None, int | None],
+    signed: tuple[int | None, str | None],
+    kind: LinkKind,
+) -> None:
+    """A search key, unless search keys are on and a signed link is given: then that link, of `kind`."""
+    exp, sig = signed
     if not settings.search_key_list or sig is None or exp is None:
         check_search(settings, _given(credentials))
         return
-    signed = (exp, sig)
-    check_signed_link(settings, document_id, (None, None), signed, _served_hash(engine, document_id), LinkKind.FILE)
+    check_signed_link(settings, document_id, span, (exp, sig), _served_hash(engine, document_id), kind)
 
 
 def _served_hash(engine: Engine, document_id: str) -> Callable[[], str | None]:

@@ -89,10 +89,10 @@ def _section_of(doc: Document, body: SourceBody, start: int) -> tuple[str, ...]:
     return ()
 
 
-def _page_label_at(doc: Document, offset: int) -> str | None:
-    """The printed label of the page where `offset` lies (None: the document has no pages)."""
+def page_at(doc: Document, offset: int) -> Page | None:
+    """The page where `offset` of the canonical text lies (None: the document has no pages)."""
     i = bisect_right([p.start for p in doc.pages], offset) - 1
-    return doc.pages[max(i, 0)].label if doc.pages else None
+    return doc.pages[max(i, 0)] if doc.pages else None
 
 
 def _marked_up(doc: Document, body: SourceBody, span: tuple[int, int] | None) -> str:
@@ -128,8 +128,8 @@ def render_document(
     crumbs = ""
     if span is not None:
         path = " › ".join(_section_of(doc, body, span[0]))
-        page = _page_label_at(doc, span[0])
-        where = f"p. {page}, characters" if page is not None else "characters"
+        page = page_at(doc, span[0])
+        where = f"p. {page.label}, characters" if page is not None else "characters"
         crumbs = f'<p class="crumbs">Cited from: {escape(path)} ({escape(where)} {span[0]}–{span[1]})</p>'
     if original is not None:
         crumbs += f'<p class="crumbs"><a href="{escape(original)}">Open the original file</a></p>'

@@ -24,7 +24,7 @@ from server.deps import (
 from server.errors import error_responses
 from server.originals import original_file
 from server.schemas import DocumentList, DocumentOut, DocumentSummary, SectionOut
-from server.source_view import render_document
+from server.source_view import page_at, render_document
 
 router = APIRouter()
 _FILE_ERRORS = {
@@ -105,21 +105,11 @@ def document_page(
     key = (str(generation.path), generation.manifest.built_at, document_id)
     doc, body = views.get(key, lambda: generation.store.document(document_id))
     span = _check_span(doc, start, end)
-    page = doc_page_at(doc, span[0]) if span is not None else None
+    page = page_at(doc, span[0]) if span is not None else None
     # opened with a signed link: the link to the file ends when that link does, never later
     signed_until = exp if exp is not None and sig is not None else None
-    original = file_url(doc.id, page, settings, doc.content_hash, signed_until)
+    original = file_url(doc.id, page.number if page is not None else None, settings, doc.content_hash, signed_until)
     return render_document(doc, span, body, original)
-
-
-def doc_page_at(doc: Document, offset: int) -> int | None:
-    """The 1-based page index where `offset` of the canonical text lies (None: the document has no pages)."""
-    number = None
-    for page in doc.pages:
-        if page.start > offset:
-            break
-        number = page.number
-    return number
 
 
 @router.get(

@@ -3,33 +3,23 @@ their printed titles and page labels (`structure.json`), and the structure targe
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
 from typing import Any
 
 import pytest
 
+from bench.realdocs.reading import MAX_DEPTH, NUMBER_ONLY, fold
 from indexer import CorpusLoad, load_corpus
-from tests.support.data import REALDOCS
+from tests.support.data import REALDOCS, realdocs_structure
 
 TITLES_RIGHT = 14  # of 17, as measured by bench.realdocs (docs/quality.md); the misses are listed on failure
-NUMBER_ONLY = re.compile(r"^[\d\W_]+$")
+PDF_TITLES_RIGHT = 10  # of the 13 PDFs
 
 pytestmark = pytest.mark.slow
 
 
-def fold(text: str) -> str:
-    """As bench.realdocs compares titles: compatibility characters, case, punctuation and spaces folded."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
-
-
 @pytest.fixture(scope="module")
 def realdocs() -> tuple[CorpusLoad, dict[str, Any]]:
-    if not (REALDOCS / "structure.json").is_file():
-        pytest.skip("../shared/realdocs is not there")
-    given = json.loads((REALDOCS / "structure.json").read_text(encoding="utf-8"))
+    given = realdocs_structure()
     return load_corpus(REALDOCS / "docs"), given
 
 
@@ -46,6 +36,7 @@ def test_the_printed_titles(realdocs: tuple[CorpusLoad, dict[str, Any]]) -> None
         name: (ours[name], info["title"]) for name, info in given.items() if fold(ours[name]) != fold(info["title"])
     }
     assert len(given) - len(wrong) >= TITLES_RIGHT, wrong
+    assert sum(name.endswith(".pdf") for name in given) - sum(n.endswith(".pdf") for n in wrong) >= PDF_TITLES_RIGHT
 
 
 def test_the_printed_page_labels(realdocs: tuple[CorpusLoad, dict[str, Any]]) -> None:
@@ -64,5 +55,5 @@ def test_section_paths_are_shallow_and_never_a_number(realdocs: tuple[CorpusLoad
     loaded, _ = realdocs
     for doc in loaded.documents:
         for section in doc.sections:
-            assert len(section.path) <= 6, (doc.source, section.path)
+            assert len(section.path) <= MAX_DEPTH, (doc.source, section.path)
             assert not any(NUMBER_ONLY.match(h) for h in section.path), (doc.source, section.path)

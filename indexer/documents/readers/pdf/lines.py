@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes
 import math
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pypdfium2.raw as pdfium_c
@@ -41,17 +41,6 @@ class Segment:
         return self.bottom - self.top
 
 
-@dataclass
-class _Piece:
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    text: str
-    size: float
-    bold: bool
-
-
 def page_segments(textpage: Any, page_height: float) -> list[Segment]:
     """The segments of a page in content order; an empty list for a page built to be slow."""
     count = textpage.count_rects()
@@ -78,7 +67,9 @@ def _first_char(textpage: Any, box: tuple[float, float, float, float]) -> int:
     )
 
 
-def _piece(textpage: Any, box: tuple[float, float, float, float], start: int, end: int, height: float) -> _Piece | None:
+def _piece(
+    textpage: Any, box: tuple[float, float, float, float], start: int, end: int, height: float
+) -> Segment | None:
     """A rectangle's text: its characters by index (neighbouring glyphs that overlap it are not taken twice)."""
     left, bottom, right, top = box
     if 0 <= start < end and end - start < 4 * MAX_RECT_CHARS:
@@ -89,7 +80,7 @@ def _piece(textpage: Any, box: tuple[float, float, float, float], start: int, en
     if not text.strip():
         return None
     size, bold = _style(textpage, start, max(top - bottom, 0.1))
-    return _Piece(left, right, height - top, height - bottom, unicodedata.normalize("NFKC", text), size, bold)
+    return Segment(left, right, height - top, height - bottom, unicodedata.normalize("NFKC", text), size, bold)
 
 
 def _style(textpage: Any, char: int, height: float) -> tuple[float, bool]:
@@ -118,35 +109,42 @@ def _bold_name(textpage: Any, char: int) -> bool:
     return any(word in name for word in _BOLD_NAMES)
 
 
-def _merge(pieces: list[_Piece]) -> list[Segment]:
+def _merge(pieces: list[Segment]) -> list[Segment]:
+    """Pieces on one line, close enough to be the next words, joined into one segment each."""
     segments: list[Segment] = []
-    current: _Piece | None = None
+    current: Segment | None = None
     chars = 0  # characters of `current` in its main style, to give the segment the style of most of its text
     for piece in pieces:
         if current is not None and _continues(current, piece):
-            gap = piece.x0 - current.x1
-            glue = (
-                ""
-                if current.text.endswith(" ") or piece.text.startswith(" ") or gap < _SPACE_GAP * current.size
-                else " "
-            )
-            if len(piece.text) > chars:
-                current.size, current.bold = piece.size, piece.bold
+            current = _joined(current, piece, restyle=len(piece.text) > chars)
             chars = max(chars, len(piece.text))
-            current.text += glue + piece.text
-            current.x1 = max(current.x1, piece.x1)
-            current.top = min(current.top, piece.top)
-            current.bottom = max(current.bottom, piece.bottom)
             continue
         if current is not None:
-            segments.append(_segment(current))
+            segments.append(current)
         current, chars = piece, len(piece.text)
     if current is not None:
-        segments.append(_segment(current))
-    return [s for s in segments if s.text]
+        segments.append(current)
+    tidy = (replace(s, text=" ".join(s.text.split())) for s in segments)
+    return [s for s in tidy if s.text]
 
 
-def _continues(current: _Piece, piece: _Piece) -> bool:
+def _joined(current: Segment, piece: Segment, restyle: bool) -> Segment:
+    """`current` followed by `piece`, with a space where the gap between them is a word gap."""
+    gap = piece.x0 - current.x1
+    glued = current.text.endswith(" ") or piece.text.startswith(" ") or gap < _SPACE_GAP * current.size
+    style = piece if restyle else current
+    return Segment(
+        current.x0,
+        max(current.x1, piece.x1),
+        min(current.top, piece.top),
+        max(current.bottom, piece.bottom),
+        current.text + ("" if glued else " ") + piece.text,
+        style.size,
+        style.bold,
+    )
+
+
+def _continues(current: Segment, piece: Segment) -> bool:
     """Whether `piece` is the next word(s) of `current` on the same line."""
     gap = piece.x0 - current.x1
     size = max(current.size, piece.size)
@@ -154,8 +152,3 @@ def _continues(current: _Piece, piece: _Piece) -> bool:
         return False
     overlap = min(current.bottom, piece.bottom) - max(current.top, piece.top)
     return overlap >= 0.3 * min(current.bottom - current.top, piece.bottom - piece.top)
-
-
-def _segment(piece: _Piece) -> Segment:
-    text = " ".join(piece.text.split())
-    return Segment(piece.x0, piece.x1, piece.top, piece.bottom, text, piece.size, piece.bold)
